@@ -1,0 +1,21 @@
+"""vnrestore: turn garbled OCR output of Vietnamese documents back into correct Vietnamese.
+
+>>> from vnrestore import restore          # doctest: +SKIP
+>>> restore("Pic 1ap - Tu do - Hanh phic")  # doctest: +SKIP
+'Độc lập - Tự do - Hạnh phúc'
+
+Nothing heavy is imported or loaded until the first call.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["restore", "restore_and_explain", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("restore", "restore_and_explain", "Edit", "Result", "apply_edits"):
+        from . import pipeline as _pipeline
+
+        return getattr(_pipeline, name)
+    raise AttributeError(name)

@@ -1,0 +1,249 @@
+"""Running ``clean`` over stdin, files and directory trees (used by the CLI).
+
+Each input succeeds or fails on its own: a bad file is reported on stderr, nothing is
+written for it, the others go on, and the run ends with exit code 3.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from .errors import ExitCode, OutputError, UsageError, VnrestoreError
+
+
+@dataclass
+class Job:
+    """Options that shape each restoration (picklable: sent to worker processes)."""
+
+    tone_style: str = "old"
+    lexicons: tuple[str, ...] = ()
+    mark_uncertain: bool = False
+    marker: str = "[[{}]]"
+    threshold: float = 0.6
+    encoding: str | None = None
+
+    def run(self, text: str):
+        from .pipeline import get_restorer
+        from .render import mark_uncertain
+
+        result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style)
+        if self.mark_uncertain:
+            result.text = mark_uncertain(result, self.marker, self.threshold)
+        return result
+
+
+@dataclass
+class CleanOptions:
+    paths: list[Path] = field(default_factory=list)
+    output: Path | None = None
+    out_dir: Path | None = None
+    in_place: bool = False
+    backup_suffix: str = ".orig"
+    force: bool = False
+    jobs: int = 1
+    report: Path | None = None
+    diff: bool = False
+    quiet: bool = False
+
+
+@dataclass
+class Outcome:
+    path: str
+    ok: bool
+    words: int = 0
+    edits: list[dict] = field(default_factory=list)
+    text: str | None = None  # when written to stdout by the parent
+    diff: list[str] = field(default_factory=list)
+    error: str = ""
+    code: int = 0
+    skipped: bool = False
+
+
+def _validate(opts: CleanOptions) -> None:
+    stdin = not opts.paths or opts.paths == [Path("-")]
+    if sum(bool(x) for x in (opts.output, opts.out_dir, opts.in_place)) > 1:
+        raise UsageError("choose one of -o, --out-dir and --in-place")
+    if opts.output and not stdin and len(opts.paths) != 1:
+        raise UsageError("-o takes exactly one input; use --out-dir for several")
+    if Path("-") in opts.paths and len(opts.paths) > 1:
+        raise UsageError("'-' (stdin) cannot be mixed with files")
+    if stdin and (opts.out_dir or opts.in_place):
+        raise UsageError("--out-dir and --in-place need input files")
+    if not opts.backup_suffix:
+        raise UsageError("--backup-suffix must not be empty: --in-place always keeps a backup")
+    dirs = [p for p in opts.paths if p.is_dir()]
+    if dirs and not (opts.out_dir or opts.in_place):
+        raise UsageError(f"{dirs[0]} is a directory: give --out-dir (or --in-place)")
+
+
+def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
+    _validate(opts)
+    report = _open_report(opts.report)
+    try:
+        if not opts.paths or opts.paths == [Path("-")]:
+            return _run_stream(job, opts, report)
+        return _run_files(job, opts, report)
+    finally:
+        if report is not None:
+            report.close()
+
+
+def _open_report(path: Path | None) -> IO[str] | None:
+    if path is None:
+        return None
+    try:
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by run_clean
+    except OSError as exc:
+        raise OutputError(str(path), exc.strerror or str(exc)) from exc
+
+
+def _write_report(report: IO[str] | None, path: str, edits: list[dict], line_offset: int = 0
+                  ) -> None:
+    if report is None:
+        return
+    for e in edits:
+        row = {"file": path, **e, "line": e["line"] + 1 + line_offset, "column": e["column"] + 1}
+        report.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _run_stream(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
+    """stdin -> stdout (or -o) chunk by chunk, so input larger than memory streams."""
+    from .files import atomic_writer, iter_text_chunks
+    from .render import diff_lines
+
+    sink_cm = atomic_writer(opts.output) if opts.output else None
+    out = sink_cm.__enter__() if sink_cm else sys.stdout
+    lines_done = 0
+    try:
+        for chunk in iter_text_chunks(sys.stdin.buffer, job.encoding):
+            result = job.run(chunk)
+            _write_report(report, "<stdin>", [e.as_dict() for e in result.edits], lines_done)
+            if opts.diff:
+                for row in diff_lines(result, job.threshold, color=out.isatty()):
+                    n, _, rest = row.partition(": ")
+                    out.write(f"{int(n) + lines_done}: {rest}\n")
+            else:
+                out.write(result.text)
+            out.flush()
+            lines_done += chunk.count("\n")
+    except BaseException as exc:
+        if sink_cm:
+            sink_cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if sink_cm:
+        sink_cm.__exit__(None, None, None)
+    return ExitCode.ok
+
+
+def _plan(opts: CleanOptions) -> Iterator[tuple[Path, Path | None]]:
+    """(input, output path or None for stdout) for every input file."""
+    from .files import find_inputs
+
+    for src, rel in find_inputs(opts.paths):
+        if opts.in_place:
+            yield src, src
+        elif opts.out_dir is not None:
+            yield src, opts.out_dir / rel
+        elif opts.output is not None:
+            yield src, opts.output
+        else:
+            yield src, None
+
+
+def _is_fresh(src: Path, dst: Path | None, force: bool) -> bool:
+    try:
+        return (not force and dst is not None and dst != src
+                and dst.stat().st_mtime >= src.stat().st_mtime)
+    except OSError:
+        return False
+
+
+def _run_files(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
+    try:
+        plan = list(_plan(opts))
+    except VnrestoreError as exc:
+        _say(opts, str(exc), always=True)
+        return exc.exit_code
+    todo = [(s, d) for s, d in plan if not _is_fresh(s, d, opts.force)]
+    skipped = len(plan) - len(todo)
+    if skipped:
+        _say(opts, f"skipped {skipped} file(s) whose output is newer (use --force to redo)")
+    worst = ExitCode.ok
+    progress = _Progress(len(todo), opts.quiet)
+    for outcome in _execute(job, opts, todo):
+        progress.update(outcome.words)
+        if not outcome.ok:
+            _say(opts, outcome.error, always=True)
+            worst = max(worst, ExitCode(outcome.code))
+            continue
+        _write_report(report, outcome.path, outcome.edits)
+        if outcome.diff:
+            sys.stdout.write("".join(f"{outcome.path}:{row}\n" for row in outcome.diff))
+        elif outcome.text is not None:
+            sys.stdout.write(outcome.text)
+            sys.stdout.flush()
+    progress.done()
+    return worst
+
+
+def _execute(job: Job, opts: CleanOptions, todo: list[tuple[Path, Path | None]]
+             ) -> Iterator[Outcome]:
+    backup = opts.backup_suffix if opts.in_place else None
+    args = [(job, src, dst, backup, opts.force, opts.diff) for src, dst in todo]
+    if opts.jobs <= 1 or len(todo) <= 1:
+        yield from (_clean_one(*a) for a in args)
+        return
+    # Files go to stdout in input order; workers only compute.
+    with ProcessPoolExecutor(max_workers=min(opts.jobs, len(todo))) as pool:
+        yield from pool.map(_clean_one, *zip(*args, strict=True), chunksize=1)
+
+
+def _clean_one(job: Job, src: Path, dst: Path | None, backup: str | None, force: bool,
+               diff: bool) -> Outcome:
+    """Read, restore, write one file; input and output problems become an Outcome."""
+    from .files import atomic_write, read_text
+    from .render import diff_lines
+
+    try:
+        text = read_text(src, job.encoding)
+        result = job.run(text)
+        rows = diff_lines(result, job.threshold) if diff else []
+        if dst is not None and not diff:
+            atomic_write(dst, result.text, backup_suffix=backup, overwrite_backup=force)
+        return Outcome(str(src), True, len(text.split()), [e.as_dict() for e in result.edits],
+                       None if dst is not None or diff else result.text, rows)
+    except VnrestoreError as exc:
+        return Outcome(str(src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def _say(opts: CleanOptions, message: str, always: bool = False) -> None:
+    if always or not opts.quiet:
+        print(f"vnrestore: {message}", file=sys.stderr)
+
+
+class _Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.done_files, self.words = total, 0, 0
+        self.start = time.monotonic()
+        self.on = not quiet and sys.stderr.isatty() and total > 1
+
+    def update(self, words: int) -> None:
+        self.done_files += 1
+        self.words += words
+        if self.on:
+            rate = self.words / max(time.monotonic() - self.start, 1e-6)
+            sys.stderr.write(f"\r{self.done_files}/{self.total} files  {rate:,.0f} words/s ")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write("\n")

@@ -1,0 +1,187 @@
+"""Stage 3b: candidate true words for each OCR token, each with its channel cost.
+
+The candidates of a word are every known syllable whose mark-less skeleton matches
+the token's skeleton or one of its OCR readings ("d6i" -> doi, "ctia" -> cua), or is
+within a small edit distance of it; the channel prices each one.  The token itself is
+always a candidate so non-Vietnamese words, names and codes can survive.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .channel import CONFUSIONS, JUNK, ChannelParams, observed_form
+from .vietnamese import is_syllable, match_case, place_tone, strip_marks
+
+MAX_CANDIDATES = 12
+# Beyond this many nats worse than the best candidate a reading is not worth decoding.
+CHANNEL_BEAM = 9.0
+# Spelling cost of keeping a non-Vietnamese token as it is: per character for ordinary
+# strings (more in a noisy document, where an odd string is likelier garbled than
+# foreign), flat for all-capital abbreviations (UBND, QLNN) that are not syllables.
+UNK_PER_CHAR = 1.0
+UNK_PER_CHAR_NOISY = 3.0
+UNK_ABBREVIATION = 1.0
+# Weight of the unigram frequency when pruning the candidate list (not when decoding).
+PRUNE_FREQ_WEIGHT = 0.4
+
+# Primary reading of OCR stand-ins when building the lookup skeleton.
+_PRIMARY = str.maketrans({"6": "o", "0": "o", "1": "l", "4": "a", "3": "a", "þ": "d",
+                          "¢": "o", "€": "e", "¥": "y", "&": "a", "|": "i", "w": "u", "j": "i"})
+# Other readings tried one or two at a time (from the channel's confusion table).
+_ALTERNATIVES: dict[str, list[str]] = defaultdict(list)
+for (_obs, _true), _c in CONFUSIONS.items():
+    if _c <= 1.6:
+        _ALTERNATIVES[strip_marks(_obs)].append(_true)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str  # lowercase true form (a syllable, or the token itself)
+    lm_token: str  # what the language model sees: the syllable or "<unk>"
+    channel: float  # -ln P(observed | this), nats
+    prior: float = 0.0  # extra cost outside the LM (spelling of unknown words, lexicon bonus)
+    source: str = "syllable"  # syllable | identity | abbreviation | roman | number | user
+
+
+@dataclass
+class Inventory:
+    """Known syllables indexed by skeleton, with counts (from lexicons/syllables.tsv)."""
+
+    counts: dict[str, int]
+    by_skeleton: dict[str, list[str]] = field(default_factory=dict)
+    skeletons: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[str]] = defaultdict(list)
+        for syl in self.counts:
+            index[strip_marks(syl)].append(syl)
+        self.by_skeleton = dict(index)
+        self.skeletons = list(index)
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        counts: dict[str, int] = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                syl, _, n = line.rstrip("\n").partition("\t")
+                if syl and is_syllable(syl):
+                    counts[syl] = counts.get(syl, 0) + int(n or 1)
+        return cls(counts)
+
+
+def skeleton(observed: str) -> str:
+    """Mark-less ASCII-ish key of an observed token: "d6i" -> "doi", "x&" -> "xa"."""
+    s = strip_marks(observed.translate(_PRIMARY))
+    return "".join(c for c in s if c not in JUNK)
+
+
+def _readings(skel: str, known: dict[str, list[str]], budget: int = 2) -> set[str]:
+    """Skeletons reachable by up to ``budget`` alternative OCR readings that are known."""
+    found = {skel} if skel in known else set()
+    frontier = {skel}
+    for _ in range(budget):
+        nxt: set[str] = set()
+        for s in frontier:
+            for i in range(len(s)):
+                for k in (1, 2):
+                    for alt in _ALTERNATIVES.get(s[i : i + k], ()):
+                        if len(s[i : i + k]) == k:
+                            nxt.add(s[:i] + alt + s[i + k :])
+        found |= {s for s in nxt if s in known}
+        frontier = nxt
+    return found
+
+
+class CandidateGenerator:
+    def __init__(self, inventory: Inventory, abbreviations: dict[str, str] | None = None,
+                 user_terms: dict[str, str] | None = None) -> None:
+        self.inventory = inventory
+        self.abbreviations = abbreviations or {}
+        # skeleton -> user's own form (their terms win ties).
+        self.user_terms = user_terms or {}
+        total = sum(inventory.counts.values()) or 1
+        self._log_total = math.log(total)
+
+    def _unigram_cost(self, syl: str) -> float:
+        return self._log_total - math.log(self.inventory.counts.get(syl, 0) + 1)
+
+    @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
+    def _syllables(self, observed: str, wide: bool) -> tuple[str, ...]:
+        skel = skeleton(observed)
+        known = self.inventory.by_skeleton
+        bases = {skel} if skel in known else set()
+        if wide and skel:
+            bases |= _readings(skel, known)
+            cutoff = 1 if len(skel) <= 4 else 2
+            for base, _, _ in process.extract(skel, self.inventory.skeletons,
+                                              scorer=Levenshtein.distance,
+                                              score_cutoff=cutoff, limit=30):
+                bases.add(base)
+        return tuple(s for b in sorted(bases) for s in known[b])
+
+    def for_word(self, token: str, params: ChannelParams, *, code: bool = False) -> list[Candidate]:
+        """Candidates of one word token (original case), best channel cost first."""
+        observed = observed_form(token)
+        plain = place_tone(token.lower(), "old")
+        identity = self._identity(token, plain, params)
+        out = [identity]
+        abbr = self.abbreviations.get(strip_marks(token).upper()) if token.isupper() else None
+        if abbr and abbr != token:
+            out.append(Candidate(abbr, "<unk>", 0.3, UNK_ABBREVIATION, "abbreviation"))
+        user = self.user_terms.get(strip_marks(token).lower())
+        if user and user != token:
+            out.append(Candidate(user.lower(), place_tone(user.lower(), "old"), 0.5, -0.5, "user"))
+        if code:
+            return out
+        # A clean document needs only the tone variants of a known syllable.
+        wide = not (identity.source == "syllable" and params.garble < 0.02)
+        for syl in self._syllables(observed, wide):
+            if syl == plain:
+                continue
+            out.append(Candidate(syl, syl, params.cost(observed, syl)))
+        return self._prune(out)
+
+    def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:
+        """Keeping the token as read: a known syllable, or an unknown word with a spelling cost."""
+        if plain in self.inventory.counts:
+            return Candidate(plain, plain, params.cost(plain, plain), 0.0, "syllable")
+        abbreviation = token.isascii() and token.isupper() and len(token) > 1 \
+            and not is_syllable(token)
+        spelling = UNK_ABBREVIATION if abbreviation else \
+            len(token) * (UNK_PER_CHAR + UNK_PER_CHAR_NOISY * params.garble)
+        return Candidate(token, "<unk>", -math.log(1 - params.garble), spelling, "identity")
+
+    def for_number(self, token: str, params: ChannelParams) -> list[Candidate]:
+        """A short number between words may be a misread word ("13" = là)."""
+        out = [Candidate(token, "<num>", 0.0, 0.0, "number")]
+        if len(token) <= 2 and params.garble > 0.05:
+            for syl in self._syllables(token, False):
+                out.append(Candidate(syl, syl, params.cost(token, syl) + 2.0, 0.0))
+        return self._prune(out)
+
+    def _prune(self, cands: list[Candidate]) -> list[Candidate]:
+        """Keep the identity and the best few readings within the beam."""
+        def rank(c: Candidate) -> float:
+            return c.channel + c.prior + PRUNE_FREQ_WEIGHT * self._unigram_cost(c.text)
+
+        head, rest = cands[0], sorted(cands[1:], key=rank)
+        floor = min(head.channel + head.prior, *(c.channel + c.prior for c in rest)) \
+            if rest else 0.0
+        kept = [c for c in rest if c.channel + c.prior <= floor + CHANNEL_BEAM]
+        return [head, *kept[: MAX_CANDIDATES - 1]]
+
+
+def render(candidate: Candidate, token: str, style: str) -> str:
+    """The output text of a candidate, in the token's case and the chosen tone style."""
+    if candidate.source in ("identity", "number", "abbreviation"):
+        return candidate.text
+    text = place_tone(candidate.text, style)
+    return match_case(token, text)

@@ -1,0 +1,249 @@
+"""The pipeline: normalize -> tokenize -> candidates -> decode -> render.
+
+``restore(text)`` returns the corrected text; ``restore_and_explain(text)`` also
+returns every edit with its alternatives and confidence, such that applying the
+edits to the normalized input gives exactly the output (see ``apply_edits``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import regex
+
+from .candidates import Candidate, CandidateGenerator, Inventory, render
+from .channel import ChannelParams
+from .decode import Decoder
+from .normalize import normalize_text
+from .tokenize import Kind, Token, tokenize
+from .vietnamese import place_tone
+
+STYLES = ("old", "new", "keep")
+MAX_BLOCK_LINES = 40
+DEFAULT_UNCERTAIN = 0.6
+_ROMAN = regex.compile(r"[IVXl1|]+")
+_ROMAN_OK = regex.compile(r"(?=[IVX])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change: where, what it was, what it became, and how sure we are."""
+
+    line: int  # 0-based line of the (normalized) input
+    column: int  # 0-based character column in that line
+    start: int  # character offset in the normalized input
+    end: int
+    original: str
+    replacement: str
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()  # other readings with their probability
+    source: str = "decoder"  # decoder | style | roman | normalize
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["alternatives"] = [list(a) for a in self.alternatives]
+        return d
+
+
+@dataclass
+class Result:
+    text: str
+    edits: list[Edit] = field(default_factory=list)
+    params: ChannelParams | None = None
+    normalized: str = ""  # the input after stage 1, which edit offsets refer to
+
+
+def apply_edits(normalized: str, edits: Sequence[Edit]) -> str:
+    """Replay edits on the normalized input (used by tests to check the report)."""
+    out, at = [], 0
+    for e in sorted(edits, key=lambda e: e.start):
+        out.append(normalized[at : e.start])
+        out.append(e.replacement)
+        at = e.end
+    out.append(normalized[at:])
+    return "".join(out)
+
+
+class Restorer:
+    """Holds the models; cheap to call many times, expensive to build once."""
+
+    def __init__(self, lm, inventory: Inventory, lexicon=None) -> None:
+        abbreviations, user_terms, pairs = {}, {}, {}
+        if lexicon is not None:
+            abbreviations = dict(getattr(lexicon, "abbreviations", {}) or {})
+            user_terms = _user_skeletons(getattr(lexicon, "user_terms", ()) or ())
+            pairs = _pair_ids(lm, lexicon)
+        self.lm = lm
+        self.generator = CandidateGenerator(inventory, abbreviations, user_terms)
+        self.decoder = Decoder(lm, pairs)
+
+    def restore(self, text: str, *, tone_style: str = "old",
+                params: ChannelParams | None = None) -> Result:
+        if tone_style not in STYLES:
+            raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
+        normalized = normalize_text(text)
+        tokens = tokenize(normalized)
+        if params is None:
+            params = ChannelParams.estimate(t.text for t in tokens if t.kind is Kind.WORD)
+        edits: list[Edit] = []
+        for block in _blocks(tokens):
+            edits.extend(self._restore_block(block, params, tone_style, normalized))
+        return Result(apply_edits(normalized, edits), edits, params, normalized)
+
+    def _restore_block(self, block: list[Token], params: ChannelParams, style: str,
+                       source: str) -> Iterable[Edit]:
+        slots: list[tuple[Token, list[Candidate]]] = []
+        fixed: list[Edit] = []
+        for i, tok in enumerate(block):
+            if tok.kind is Kind.WORD:
+                roman = _roman(block, i)
+                if roman is not None:
+                    if roman != tok.text:
+                        fixed.append(_edit(tok, roman, 1.0, (), "roman", source))
+                    continue
+                slots.append((tok, self.generator.for_word(tok.text, params, code=tok.code)))
+            elif tok.kind is Kind.NUMBER:
+                between = _between_words(block, i) and not tok.code
+                cands = self.generator.for_number(tok.text, params) if between else \
+                    [Candidate(tok.text, "<num>", 0.0, 0.0, "number")]
+                slots.append((tok, cands))
+            elif tok.kind is Kind.PUNCT and self.lm.id(tok.text) != 0:
+                slots.append((tok, [Candidate(tok.text, tok.text, 0.0, 0.0, "identity")]))
+        decisions = self.decoder.decode([c for _, c in slots])
+        for (tok, cands), dec in zip(slots, decisions, strict=True):
+            chosen = cands[dec.index]
+            out = _render(chosen, tok.text, style)
+            if out == tok.text:
+                continue
+            probs = _probabilities(dec.scores)
+            alts = tuple(sorted(((_render(c, tok.text, style), p) for c, p in zip(cands, probs, strict=True)
+                                 if c is not chosen), key=lambda a: -a[1])[:4])
+            kind = "style" if chosen.text == place_tone(tok.text.lower(), "old") \
+                and chosen.source == "syllable" else "decoder"
+            yield _edit(tok, out, dec.confidence if kind == "decoder" else 1.0, alts, kind,
+                        source)
+        yield from fixed
+
+
+def _render(c: Candidate, token: str, style: str) -> str:
+    if c.source == "syllable" and c.text == place_tone(token.lower(), "old"):
+        return token if style == "keep" else place_tone(token, style)
+    return render(c, token, "old" if style == "keep" else style)
+
+
+def _probabilities(scores: Sequence[float]) -> list[float]:
+    import math
+
+    lo = min(scores)
+    ex = [math.exp(-(s - lo)) for s in scores]
+    total = sum(ex)
+    return [round(e / total, 4) for e in ex]
+
+
+def _edit(tok: Token, text: str, conf: float, alts, kind: str, source: str) -> Edit:
+    line_start = source.rfind("\n", 0, tok.start) + 1
+    return Edit(tok.line, tok.start - line_start, tok.start, tok.start + len(tok.text), tok.text,
+                text, round(conf, 4), alts, kind)
+
+
+def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:
+    """Paragraphs: runs of tokens between blank lines, at most MAX_BLOCK_LINES lines."""
+    block: list[Token] = []
+    lines = 0
+    blank = True
+    for tok in tokens:
+        if tok.kind is Kind.NEWLINE:
+            lines += 1
+            if blank or lines >= MAX_BLOCK_LINES:
+                if block:
+                    yield block
+                block, lines = [], 0
+            blank = True
+            continue
+        if tok.kind is not Kind.SPACE:
+            blank = False
+        block.append(tok)
+    if block:
+        yield block
+
+
+def _neighbour(block: list[Token], i: int, step: int) -> Token | None:
+    j = i + step
+    while 0 <= j < len(block) and block[j].kind is Kind.SPACE:
+        j += step
+    return block[j] if 0 <= j < len(block) else None
+
+
+def _between_words(block: list[Token], i: int) -> bool:
+    before, after = _neighbour(block, i, -1), _neighbour(block, i, 1)
+    return all(t is not None and t.kind is Kind.WORD and t.start != block[i].start
+               for t in (before, after)) and block[i - 1].kind is Kind.SPACE \
+        and i + 1 < len(block) and block[i + 1].kind is Kind.SPACE
+
+
+def _roman(block: list[Token], i: int) -> str | None:
+    """Heading numerals at the start of a line: "I1-" / "Il." / "111 -" -> "II", "III"."""
+    tok = block[i]
+    before = _neighbour(block, i, -1)
+    if before is not None and before.line == tok.line:
+        return None
+    if not _ROMAN.fullmatch(tok.text):
+        return None
+    after = _neighbour(block, i, 1)
+    if after is None or after.text not in "-.–)":
+        return None
+    fixed = regex.sub(r"[l1|]", "I", tok.text)
+    if fixed == tok.text and tok.text.isdigit():
+        return None
+    return fixed if _ROMAN_OK.fullmatch(fixed) else None
+
+
+def _user_skeletons(terms: Iterable[str]) -> dict[str, str]:
+    from .vietnamese import strip_marks
+
+    out: dict[str, str] = {}
+    for term in terms:
+        for word in term.split():
+            out.setdefault(strip_marks(word).lower(), word)
+    return out
+
+
+def _pair_ids(lm, lexicon) -> dict[tuple[int, int], float]:
+    pairs: dict[tuple[int, int], float] = {}
+    for (a, b) in lexicon.phrase_pairs():
+        ia, ib = lm.id(a), lm.id(b)
+        if ia and ib:
+            pairs[(ia, ib)] = 0.7
+    return pairs
+
+
+@lru_cache(maxsize=8)
+def get_restorer(lexicon_files: tuple[str, ...] = ()) -> Restorer:
+    from .data import lexicon_dir
+    from .lm import get_model
+
+    inventory = Inventory.load(lexicon_dir() / "syllables.tsv")
+    lexicon = None
+    try:
+        from .lexicon import load_lexicon
+
+        lexicon = load_lexicon([Path(p) for p in lexicon_files])
+    except (ImportError, FileNotFoundError):
+        if lexicon_files:
+            raise
+    return Restorer(get_model(), inventory, lexicon)
+
+
+def restore_and_explain(text: str, *, tone_style: str = "old",
+                        lexicons: Sequence[str | Path] = ()) -> Result:
+    """Restore ``text`` and return the result with every edit explained."""
+    restorer = get_restorer(tuple(str(p) for p in lexicons))
+    return restorer.restore(text, tone_style=tone_style)
+
+
+def restore(text: str, *, tone_style: str = "old", lexicons: Sequence[str | Path] = ()) -> str:
+    """Restore garbled Vietnamese OCR text; lines, numbers and codes are kept."""
+    return restore_and_explain(text, tone_style=tone_style, lexicons=lexicons).text

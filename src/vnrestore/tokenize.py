@@ -1,0 +1,78 @@
+"""Stage 2: lossless tokenization.
+
+``"".join(t.text for t in tokenize(s)) == s`` always holds.  Each token knows what it
+is, so later stages can leave numbers, codes, URLs and layout alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import regex
+
+
+class Kind(str, Enum):
+    WORD = "word"  # letters, possibly with OCR digits/symbols inside ("d6i", "c¢é")
+    NUMBER = "number"  # a run of digits
+    PUNCT = "punct"  # one other visible character
+    SPACE = "space"  # horizontal white space
+    NEWLINE = "newline"  # \n, \r\n or \r
+    PROTECTED = "protected"  # URL or e-mail: never touched
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: Kind
+    text: str
+    start: int
+    line: int
+    code: bool = False  # part of a document code such as 57-KL/TW or NĐ-CP
+
+
+# Characters OCR puts inside Vietnamese words in place of marked letters.
+_JUNK = r"¢€¥£&’‘'`´\\§"
+_PATTERN = regex.compile(
+    rf"""
+    (?P<protected>(?:https?://|www\.)[^\s<>"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+  | (?P<word>[\p{{L}}\p{{M}}\p{{N}}]+(?:[{_JUNK}]+[\p{{L}}\p{{M}}\p{{N}}]+)*
+             (?:[¢€¥&](?![\p{{L}}\p{{N}}]))?)
+  | (?P<newline>\r\n|\n|\r)
+  | (?P<space>[^\S\r\n]+)
+  | (?P<punct>.)
+    """,
+    regex.VERBOSE | regex.DOTALL,
+)
+_HAS_LETTER = regex.compile(r"\p{L}")
+# A code is an all-caps/digit run glued to others by / or -, e.g. 57-KL/TW, 42/2022/NĐ-CP.
+_CODE = regex.compile(
+    r"[\p{Lu}\p{N}]+(?:[-/.][\p{Lu}\p{N}]+)*(?:[-/][\p{Lu}\p{N}]+)+"
+    r"|/[\p{Lu}]+(?:-[\p{Lu}]+)*"
+)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CODE.finditer(text)]
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    codes = _code_spans(text)
+    ci = 0
+    line = 0
+    for m in _PATTERN.finditer(text):
+        kind_name = m.lastgroup
+        assert kind_name is not None
+        value = m.group()
+        if kind_name == "word" and not _HAS_LETTER.search(value):
+            kind = Kind.NUMBER if value.isdigit() else Kind.WORD
+        else:
+            kind = Kind(kind_name)
+        start = m.start()
+        while ci < len(codes) and codes[ci][1] <= start:
+            ci += 1
+        in_code = ci < len(codes) and codes[ci][0] <= start < codes[ci][1]
+        tokens.append(Token(kind, value, start, line, in_code))
+        if kind is Kind.NEWLINE:
+            line += 1
+    return tokens
