@@ -153,8 +153,9 @@ class CandidateGenerator:
         """Keeping the token as read: a known syllable, or an unknown word with a spelling cost."""
         if plain in self.inventory.counts:
             return Candidate(plain, plain, params.cost(plain, plain), 0.0, "syllable")
+        # UBND, QLNN, KH: capitals that no Vietnamese syllable spells without marks.
         abbreviation = token.isascii() and token.isupper() and len(token) > 1 \
-            and not is_syllable(token)
+            and skeleton(token.lower()) not in self.inventory.by_skeleton
         spelling = UNK_ABBREVIATION if abbreviation else \
             len(token) * (UNK_PER_CHAR + UNK_PER_CHAR_NOISY * params.garble)
         return Candidate(token, "<unk>", -math.log(1 - params.garble), spelling, "identity")

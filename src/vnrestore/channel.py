@@ -102,7 +102,7 @@ def edit_cost(observed: str, true: str) -> float:
 
 def observed_form(token: str) -> str:
     """The lowercased OCR string the channel reads, keeping the signal of a capital P."""
-    if token[:1] == "P" and len(token) > 1:
+    if token[:1] == "P" and len(token) > 1 and token[1] not in "hH":
         token = "þ" + token[1:]
     return token.lower()
 
@@ -135,7 +135,7 @@ class ChannelParams:
             return cls()
         plain_share = plain / valid
         # Shrink toward "clean" for small samples so a short line is not over-corrected.
-        prior = 20
+        prior = 5
         plain_share = (plain + prior * cls.CLEAN_PLAIN_SHARE) / (valid + prior)
         drop = (plain_share - cls.CLEAN_PLAIN_SHARE) / (1 - cls.CLEAN_PLAIN_SHARE)
         drop = min(max(drop, 0.001), 0.95)
