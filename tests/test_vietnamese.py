@@ -3,7 +3,14 @@
 import pytest
 
 from vnrestore.vietnamese import (
-    is_syllable, match_case, place_tone, restyle, strip_marks, strip_tone, tone_of, with_tone,
+    is_syllable,
+    match_case,
+    place_tone,
+    restyle,
+    strip_marks,
+    strip_tone,
+    tone_of,
+    with_tone,
 )
 
 

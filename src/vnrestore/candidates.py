@@ -128,7 +128,11 @@ class CandidateGenerator:
         return tuple(s for b in sorted(bases) for s in known[b])
 
     def for_word(self, token: str, params: ChannelParams, *, code: bool = False) -> list[Candidate]:
-        """Candidates of one word token (original case), best channel cost first."""
+        """Candidates of one word token (original case): the token itself first."""
+        return list(self._for_word(token, params, code))
+
+    @lru_cache(maxsize=100000)  # noqa: B019 - documents repeat their words a lot
+    def _for_word(self, token: str, params: ChannelParams, code: bool) -> tuple[Candidate, ...]:
         observed = observed_form(token)
         plain = place_tone(token.lower(), "old")
         identity = self._identity(token, plain, params)
@@ -140,14 +144,14 @@ class CandidateGenerator:
         if user and user != token:
             out.append(Candidate(user.lower(), place_tone(user.lower(), "old"), 0.5, -0.5, "user"))
         if code:
-            return out
+            return tuple(out)
         # A clean document needs only the tone variants of a known syllable.
         wide = not (identity.source == "syllable" and params.garble < 0.02)
         for syl in self._syllables(observed, wide):
             if syl == plain:
                 continue
             out.append(Candidate(syl, syl, params.cost(observed, syl)))
-        return self._prune(out)
+        return tuple(self._prune(out))
 
     def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:
         """Keeping the token as read: a known syllable, or an unknown word with a spelling cost."""

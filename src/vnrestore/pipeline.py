@@ -98,12 +98,11 @@ class Restorer:
         slots: list[tuple[Token, list[Candidate]]] = []
         fixed: list[Edit] = []
         for i, tok in enumerate(block):
-            if tok.kind is Kind.WORD:
-                roman = _roman(block, i)
-                if roman is not None:
-                    if roman != tok.text:
-                        fixed.append(_edit(tok, roman, 1.0, (), "roman", source))
-                    continue
+            roman = _roman(block, i) if tok.kind in (Kind.WORD, Kind.PUNCT) else None
+            if roman is not None:
+                if roman != tok.text:
+                    fixed.append(_edit(tok, roman, 1.0, (), "roman", source))
+            elif tok.kind is Kind.WORD:
                 slots.append((tok, self.generator.for_word(tok.text, params, code=tok.code)))
             elif tok.kind is Kind.NUMBER:
                 between = _between_words(block, i) and not tok.code
@@ -119,8 +118,9 @@ class Restorer:
             if out == tok.text:
                 continue
             probs = _probabilities(dec.scores)
-            alts = tuple(sorted(((_render(c, tok.text, style), p) for c, p in zip(cands, probs, strict=True)
-                                 if c is not chosen), key=lambda a: -a[1])[:4])
+            ranked = sorted((i for i in range(len(cands)) if i != dec.index),
+                            key=lambda i: -probs[i])[:4]
+            alts = tuple((_render(cands[i], tok.text, style), probs[i]) for i in ranked)
             kind = "style" if chosen.text == place_tone(tok.text.lower(), "old") \
                 and chosen.source == "syllable" else "decoder"
             yield _edit(tok, out, dec.confidence if kind == "decoder" else 1.0, alts, kind,

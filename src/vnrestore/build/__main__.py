@@ -12,7 +12,8 @@ COMMANDS = {"lm": "vnrestore.build.lm", "lexicons": "vnrestore.build.lexicons",
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m vnrestore.build {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
+        names = ",".join(COMMANDS)
+        print(f"usage: python -m vnrestore.build {{{names}}} [options]", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[argv[0]])
     return int(module.main(argv[1:]) or 0)

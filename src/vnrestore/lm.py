@@ -1,0 +1,178 @@
+"""Syllable trigram language model: the shared tokenization and the fast query side.
+
+The model is built offline by ``python -m vnrestore.build lm`` (see ``build/lm.py``) into
+``lexicons/``.  It is an interpolated modified Kneser-Ney trigram model, pruned and
+stored in backoff form, so a lookup is at most three binary searches:
+
+    ln P(w | u v) = lp3[uvw]                            if the trigram is stored
+                  = bow2[uv] + lp2[vw]                  elif the bigram vw is stored
+                  = bow2[uv] + bow1[v] + lp1[w]         otherwise
+
+(``bow2[uv]`` is 0 when ``uv`` is not stored).  All arrays are ``.npy`` files opened
+with ``mmap_mode="r"``, so loading costs only the vocabulary.  Natural logs throughout.
+
+Importing this module loads nothing; ``get_model()`` loads lazily once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import pathlib
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import regex
+
+from .vietnamese import is_syllable, place_tone
+
+UNK, BOS, EOS, NUM = "<unk>", "<s>", "</s>", "<num>"
+SPECIALS = (UNK, BOS, EOS, NUM)
+UNK_ID, BOS_ID, EOS_ID, NUM_ID = 0, 1, 2, 3
+# Punctuation the model keeps as tokens (ids 4..15, in this order); any other symbol is dropped.
+PUNCT = tuple('.,:;-()/?!"%')
+BASE_TOKENS = SPECIALS + PUNCT
+# Bumped whenever lm_tokens changes, so cached token streams of the build are invalidated.
+TOKENIZER_VERSION = 1
+
+_TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}]*|\p{N}+|[^\s\p{L}\p{N}]")
+_PUNCT_SET = frozenset(PUNCT)
+# Raw token -> LM token ("" = dropped).  A plain dict beats lru_cache in the build's hot loop.
+_TOKEN_MAP: dict[str, str] = {}
+_TOKEN_MAP_LIMIT = 1_000_000
+
+
+def _map_token(tok: str) -> str:
+    """LM token of one raw regex token, "" when the character is dropped."""
+    first = tok[0]
+    if first.isalpha():
+        w = place_tone(tok.lower(), "old")
+        out = w if is_syllable(w) else UNK
+    elif unicodedata.category(first) in ("Nd", "Nl", "No"):
+        out = NUM
+    else:
+        out = tok if tok in _PUNCT_SET else ""
+    if len(_TOKEN_MAP) >= _TOKEN_MAP_LIMIT:
+        _TOKEN_MAP.clear()  # bound memory on long-running processes
+    _TOKEN_MAP[tok] = out
+    return out
+
+
+def lm_tokens(text: str) -> list[list[str]]:
+    """The one tokenization shared by the build and the decoder: a list of sentences.
+
+    NFC; every non-empty line is a sentence; letters -> lowercase old-style syllable or
+    ``<unk>``; digit runs -> ``<num>``; ``.,:;-()/?!"%`` kept; other symbols dropped.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    cache = _TOKEN_MAP
+    out: list[list[str]] = []
+    for line in text.splitlines():
+        # get-or-map then filter is the fastest form measured; dropped symbols ("") are rare
+        # enough that re-mapping them on every occurrence costs nothing.
+        sent = [cache.get(t) or _map_token(t) for t in _TOKEN.findall(line)]
+        sent = [t for t in sent if t]
+        if sent:
+            out.append(sent)
+    return out
+
+
+class LanguageModel:
+    """A loaded (memory-mapped) model; see the module docstring for the formula."""
+
+    def __init__(self, directory: pathlib.Path, vocab: list[str],
+                 arrays: dict[str, np.ndarray], meta: dict) -> None:
+        self.directory = directory
+        self.vocab = vocab
+        self.vocab_size = len(vocab)
+        self.meta = meta
+        self._index = {t: i for i, t in enumerate(vocab)}
+        self._k3, self._p3 = arrays["lm3_keys"], arrays["lm3_logp"]
+        self._k2, self._p2, self._b2 = arrays["lm2_keys"], arrays["lm2_logp"], arrays["lm2_bow"]
+        # The unigram tables are tiny; a real array makes the gathers cheaper than a memmap.
+        self._p1 = np.asarray(arrays["lm1_logp"], dtype=np.float64)
+        self._b1 = np.asarray(arrays["lm1_bow"], dtype=np.float64)
+        self._counts: dict[str, int] | None = None
+
+    @classmethod
+    def load(cls, directory: pathlib.Path | None = None) -> LanguageModel:
+        if directory is None:
+            from .data import lexicon_dir
+
+            directory = lexicon_dir()
+        directory = pathlib.Path(directory)
+        vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
+        if vocab and vocab[-1] == "":
+            vocab.pop()
+        names = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
+        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r") for n in names}
+        meta_path = directory / "lm_meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        return cls(directory, vocab, arrays, meta)
+
+    def id(self, token: str) -> int:
+        return self._index.get(token, UNK_ID)
+
+    def ids(self, tokens: Sequence[str]) -> np.ndarray:
+        get = self._index.get
+        return np.fromiter((get(t, UNK_ID) for t in tokens), dtype=np.int64, count=len(tokens))
+
+    def count(self, syllable: str) -> int:
+        """Training count of a syllable (from syllables.tsv), 0 when not in the inventory."""
+        if self._counts is None:
+            self._counts = _read_counts(self.directory / "syllables.tsv")
+        return self._counts.get(syllable, 0)
+
+    def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Vectorized ln P(w | u v) with full backoff; the three arrays broadcast together."""
+        u, v, w = np.broadcast_arrays(*(np.asarray(x, dtype=np.uint64) for x in (u, v, w)))
+        size = np.uint64(self.vocab_size)
+        ctx = u * size + v
+        hit3, p3 = _lookup(self._k3, self._p3, ctx * size + w)
+        out = np.empty(u.shape, dtype=np.float64)
+        out[hit3] = p3
+        miss = ~hit3
+        if miss.any():
+            v, w, ctx = v[miss], w[miss], ctx[miss]
+            hit_c, bow2 = _lookup(self._k2, self._b2, ctx)
+            hit2, p2 = _lookup(self._k2, self._p2, v * size + w)
+            low = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
+            low[hit2] = p2
+            low[hit_c] += bow2
+            out[miss] = low
+        return out
+
+    def sentence_logprob(self, tokens: Sequence[str]) -> float:
+        """ln P of a sentence of LM tokens, with ``<s> <s>`` before and ``</s>`` after."""
+        seq = np.concatenate([[BOS_ID, BOS_ID], self.ids(tokens), [EOS_ID]])
+        return float(self.logprob(seq[:-2], seq[1:-1], seq[2:]).sum())
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(found mask, values of the found queries as float64) for sorted ``keys``."""
+    if len(keys) == 0:
+        return np.zeros(query.shape, dtype=bool), np.empty(0)
+    pos = np.searchsorted(keys, query)
+    np.minimum(pos, len(keys) - 1, out=pos)
+    hit = keys[pos] == query
+    return hit, values[pos[hit]].astype(np.float64)
+
+
+def _read_counts(path: pathlib.Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                syl, _, n = line.rstrip("\n").partition("\t")
+                if syl:
+                    counts[syl] = int(n or 0)
+    return counts
+
+
+@functools.lru_cache(maxsize=1)
+def get_model() -> LanguageModel:
+    """The model in ``vnrestore.data.lexicon_dir()``, loaded once per process."""
+    return LanguageModel.load()

@@ -1,0 +1,203 @@
+"""Lexicons: the builder on a tiny fixture, the loader, and the committed files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from vnrestore.build import lexicons as build
+from vnrestore.data import lexicon_dir
+from vnrestore.lexicon import abbrev_key, get_lexicon, load_lexicon, read_lexicon
+from vnrestore.vietnamese import is_syllable, place_tone
+
+FIXTURE = Path(__file__).parent / "fixtures" / "lex_corpus.jsonl.gz"
+
+FAKE_VIET74K = """a-ba-giua
+Hà Nội
+hoà bình
+nhà
+ủy ban
+kế hoạch
+một hai ba bốn năm
+"""
+
+FAKE_MAPPING = {
+    "metadata": {"source": "vietnamadminunits", "version": "test"},
+    "province_names": {"tinhthanhhoa": {"name": "Tỉnh Thanh Hoá", "short": "Thanh Hoá"}},
+    "old_province_names": {"tinhbariavungtau": {"name": "Tỉnh Bà Rịa - Vũng Tàu",
+                                                "short": "Bà Rịa - Vũng Tàu"}},
+    "ward_mapping": [
+        {"old_province": "Tỉnh Thanh Hoá", "old_district": "Huyện Thường Xuân",
+         "old_ward": "Xã Xuân Cao", "new_province": "Tỉnh Thanh Hoá", "new_ward": "Xã Luận Thành"},
+        {"old_province": "Tỉnh Ninh Thuận", "old_district": "Huyện Ninh Hải",
+         "old_ward": "Thị trấn Khánh Hải", "new_province": "Tỉnh Khánh Hòa",
+         "new_ward": "Phường 1"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """Run the builder once on the fixture corpus and fake underthesea data."""
+    root = tmp_path_factory.mktemp("lex")
+    corpora = root / "corpora"
+    corpora.mkdir()
+    shutil.copy(FIXTURE, corpora / "legal.jsonl.gz")
+    (root / "viet74k.txt").write_text(FAKE_VIET74K, encoding="utf-8")
+    (root / "mapping.json").write_text(json.dumps(FAKE_MAPPING, ensure_ascii=False),
+                                       encoding="utf-8")
+    out = root / "out"
+    out.mkdir()
+    (out / "README.md").write_text("# lexicons/\n\n## Language model\n\nKeep me.\n",
+                                   encoding="utf-8")
+    code = build.main(["--corpora", str(corpora), "--out", str(out),
+                       "--viet74k", str(root / "viet74k.txt"),
+                       "--mapping", str(root / "mapping.json"),
+                       "--min-count", "3", "--min-pmi", "2", "--min-abbrev-count", "5"])
+    assert code == 0
+    return out
+
+
+def lines(path: Path) -> list[str]:
+    return [ln for ln in path.read_text(encoding="utf-8").split("\n")
+            if ln and not ln.startswith("#")]
+
+
+# --- builder ---------------------------------------------------------------------------
+
+def test_builder_words(built):
+    words = set(lines(built / "words.txt"))
+    assert {"ủy ban nhân dân", "hội đồng nhân dân", "thông tin đối ngoại"} <= words  # mined
+    assert {"hòa bình", "hà nội", "ủy ban"} <= words  # Viet74K, old tone style, lowercase
+    assert "a-ba-giua" not in words and "nhà" not in words  # not syllables / one syllable
+    assert "một hai ba bốn năm" not in words  # longer than 4 syllables
+    assert not any("cánh cụt" in w for w in words)  # only in a held-out document
+
+
+def test_builder_admin_terms_and_gazetteer(built):
+    terms = set(lines(built / "admin_terms.txt"))
+    assert {"ban thường vụ", "ủy ban nhân dân", "thông tin đối ngoại"} <= terms
+    names = set(lines(built / "gazetteer.txt"))
+    assert {"Thường Xuân", "Thanh Hóa", "Xuân Cao", "Khánh Hải", "Ninh Hải", "Bà Rịa",
+            "Vũng Tàu"} <= names
+    assert not any(ch.isdigit() for n in names for ch in n)  # "Phường 1" dropped
+
+
+def test_builder_abbreviations(built):
+    rows = dict(r.split("\t") for r in lines(built / "abbreviations.tsv"))
+    assert rows["HĐND"] == "Hội đồng nhân dân"
+    assert "BĐS" in rows  # mined from the corpus, no expansion known
+    assert "ĐU" not in rows  # its key "DU" is itself a syllable
+    assert "HD" not in rows and "HĐ" not in rows  # ambiguous by hand
+
+
+def test_builder_readme_keeps_other_sections(built):
+    text = (built / "README.md").read_text(encoding="utf-8")
+    assert "## Language model\n\nKeep me." in text
+    assert text.count("## Lexicons") == 1 and "Viet74K" in text
+
+
+def test_loader_on_built_files(built):
+    lex = load_lexicon(directory=built)
+    assert ("nhân", "dân") in lex.phrase_pairs()
+    assert "thường xuân" in lex.words  # gazetteer lowercased joins the phrases
+    assert "Thường Xuân" in lex.names and ("Thường", "Xuân") in lex.name_pairs()
+    assert lex.abbreviation("HDND") == "HĐND"
+    assert lex.abbreviation("BDS") == "BĐS"
+
+
+# --- loader on the committed files ------------------------------------------------------
+
+def test_default_abbreviations():
+    lex = get_lexicon()
+    assert lex.abbreviation("HDND") == "HĐND"
+    assert lex.abbreviation("HĐND") == "HĐND"
+    assert lex.abbreviation("ND-CP") == "NĐ-CP"
+    assert lex.abbreviation("QD") == "QĐ"
+    assert lex.abbreviation("QD-TTg") == "QĐ-TTg"  # rebuilt from its parts
+    assert lex.abbreviation("57-KL/TW") == "57-KL/TW"
+    assert lex.abbreviation("UBND") == "UBND"
+    assert lex.abbreviation("DU") is None  # "du" is a syllable: never forced to ĐU
+    assert lex.abbreviation("XYZW") is None
+    assert lex.abbreviations["HDND"] == "HĐND"  # the mapping the pipeline reads
+
+
+def test_default_words_and_names():
+    lex = get_lexicon()
+    for term in ("ủy ban nhân dân", "hội đồng nhân dân", "ban thường vụ", "mặt trận tổ quốc",
+                 "thông tin đối ngoại", "bộ chính trị", "ban chấp hành", "huyện ủy"):
+        assert term in lex.words, term
+    assert {"Thường Xuân", "Ninh Hải", "Thanh Hóa"} <= lex.names
+    assert ("đối", "ngoại") in lex.phrase_pairs()
+    assert get_lexicon() is get_lexicon()  # cached
+
+
+def test_user_lexicon(tmp_path):
+    user = tmp_path / "mine.txt"
+    user.write_text("# my terms\nYên Nhân   # a commune\n\nthuỷ điện Trung Sơn\nĐU\n",
+                    encoding="utf-8")
+    lex = load_lexicon([user])
+    assert lex.user_terms == ("Yên Nhân", "thuỷ điện Trung Sơn", "ĐU")  # as written
+    assert "yên nhân" in lex.words and "thủy điện trung sơn" in lex.words  # old style
+    assert ("Yên", "Nhân") in lex.name_pairs() and ("yên", "nhân") in lex.phrase_pairs()
+    assert lex.abbreviation("DU") == "ĐU"  # the user's word wins over the default
+    assert lex.abbreviation("HDND") == "HĐND"  # defaults are still there
+    assert get_lexicon().abbreviation("DU") is None  # and the default is not changed
+
+
+def test_user_lexicon_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_lexicon([tmp_path / "missing.txt"])
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Yên Nhân".encode("cp1258", errors="replace") + b"\xff\xfe\xfa")
+    with pytest.raises(ValueError, match="UTF-8"):
+        load_lexicon([bad])
+
+
+def test_default_load_is_fast():
+    read_lexicon(lexicon_dir())  # warm the file cache
+    start = time.perf_counter()
+    read_lexicon(lexicon_dir())
+    assert time.perf_counter() - start < 0.5  # ~0.03 s; generous for busy CI machines
+
+
+# --- the committed files ----------------------------------------------------------------
+
+def _nfc(s: str) -> bool:
+    return unicodedata.normalize("NFC", s) == s
+
+
+@pytest.mark.parametrize("name,max_len", [("words.txt", 4), ("admin_terms.txt", 20)])
+def test_committed_phrases_are_valid(name, max_len):
+    entries = lines(lexicon_dir() / name)
+    assert entries and len(entries) == len(set(entries))
+    for e in entries:
+        syl = e.split(" ")
+        assert _nfc(e) and e == e.lower(), e
+        assert 2 <= len(syl) <= max_len, e
+        assert all(is_syllable(s) and place_tone(s, "old") == s for s in syl), e
+
+
+def test_committed_words_size():
+    assert (lexicon_dir() / "words.txt").stat().st_size < 3_000_000
+
+
+def test_committed_gazetteer_is_valid():
+    names = lines(lexicon_dir() / "gazetteer.txt")
+    assert len(names) == len(set(names)) > 5000
+    for n in names:
+        assert _nfc(n) and n == n.strip() and n[:1].isupper(), n
+        assert not any(ch.isdigit() for ch in n) and " - " not in n, n
+
+
+def test_committed_abbreviations_are_unambiguous():
+    rows = [r.split("\t") for r in lines(lexicon_dir() / "abbreviations.tsv")]
+    assert all(len(r) == 2 and _nfc(r[0]) and r[0] for r in rows)
+    keys = [abbrev_key(r[0]) for r in rows]
+    assert len(keys) == len(set(keys))
+    assert 100 <= len(rows) <= 500

@@ -1,0 +1,169 @@
+"""The syllable trigram LM: tokenization, split, build on a toy corpus, queries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vnrestore.build import lm as build_lm
+from vnrestore.build.corpus import is_heldout, iter_documents
+from vnrestore.lm import BASE_TOKENS, BOS_ID, EOS_ID, UNK_ID, LanguageModel, lm_tokens
+
+FIXTURE = Path(__file__).parent / "fixtures" / "lm_corpus.jsonl.gz"
+
+
+def _build(out: Path, *extra: str) -> LanguageModel:
+    args = ["--corpora", str(FIXTURE), "--out", str(out), "--no-cache", "--workers", "1",
+            "--min-count", "1", "--legal-weight", "1", "--dev", *extra]
+    assert build_lm.main(args) == 0
+    return LanguageModel.load(out)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> LanguageModel:
+    return _build(tmp_path_factory.mktemp("lm"), "--prune2", "1", "--prune3", "1")
+
+
+@pytest.fixture(scope="module")
+def pruned(tmp_path_factory) -> LanguageModel:
+    return _build(tmp_path_factory.mktemp("lm_pruned"), "--prune2", "2", "--prune3", "2")
+
+
+def _dist(m: LanguageModel, u: str, v: str) -> np.ndarray:
+    w = np.arange(m.vocab_size)
+    return np.exp(m.logprob(m.id(u), m.id(v), w))
+
+
+# ---------------------------------------------------------------- tokenization
+
+
+def test_lm_tokens_numbers_punctuation_and_tones() -> None:
+    assert lm_tokens("Hoà bình, năm 2024: 15%!") == [
+        ["hòa", "bình", ",", "năm", "<num>", ":", "<num>", "%", "!"]]
+    assert lm_tokens("Thuỷ lợi (huyện)") == [["thủy", "lợi", "(", "huyện", ")"]]
+
+
+def test_lm_tokens_unknown_words_and_dropped_symbols() -> None:
+    assert lm_tokens("Internet @ Wi-Fi") == [["<unk>", "<unk>", "-", "<unk>"]]
+    assert lm_tokens("a = b … c") == [["a", "<unk>", "<unk>"]]
+
+
+def test_lm_tokens_lines_are_sentences_and_nfd_is_normalized() -> None:
+    nfd = unicodedata.normalize("NFD", "Người dân\n\n  \nỦy ban")
+    assert lm_tokens(nfd) == [["người", "dân"], ["ủy", "ban"]]
+    assert lm_tokens("") == []
+
+
+# ---------------------------------------------------------------- split and corpus
+
+
+def test_heldout_split_is_deterministic_and_five_percent() -> None:
+    ids = [f"doc-{i}" for i in range(20000)]
+    first = [is_heldout("news", i) for i in ids]
+    assert first == [is_heldout("news", i) for i in ids]
+    assert 0.04 < sum(first) / len(ids) < 0.06
+    assert is_heldout("news", "tin-18") and not is_heldout("news", "tin-01")
+    # The source is part of the key: the same id may fall differently elsewhere.
+    assert [is_heldout("wiki", i) for i in ids] != first
+
+
+def test_iter_documents_filters_split_and_source() -> None:
+    held = list(iter_documents(FIXTURE, heldout=True))
+    assert [(s, i) for s, i, _ in held] == [("news", "tin-18")]
+    train = list(iter_documents(FIXTURE, sources=["legal"]))
+    assert len(train) == 3 and {s for s, _, _ in train} == {"legal"}
+    assert len(list(iter_documents(FIXTURE, heldout=None))) == 11
+
+
+# ---------------------------------------------------------------- built model
+
+
+def test_files_vocab_and_meta(model: LanguageModel) -> None:
+    d = model.directory
+    vocab = (d / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    assert vocab[: len(BASE_TOKENS)] == list(BASE_TOKENS)
+    assert model.vocab_size == len(vocab) < 65536
+    assert model.id("<unk>") == UNK_ID and model.id("không-có") == UNK_ID
+    assert model.ids(["<s>", "</s>", "huyện", "zzz"]).tolist() == [BOS_ID, EOS_ID,
+                                                                   model.id("huyện"), 0]
+    assert model.ids(["huyện"]).dtype == np.int64
+    keys = np.load(d / "lm3_keys.npy", mmap_mode="r")
+    assert keys.dtype == np.uint64 and np.all(np.diff(keys.astype(np.int64)) > 0)
+    meta = json.loads((d / "lm_meta.json").read_text(encoding="utf-8"))
+    assert meta["order"] == 3 and meta["vocab_size"] == model.vocab_size
+    assert meta["heldout"]["news"]["tokens"] > 0
+    assert "## Language model" in (d / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_section_is_replaced_in_place(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n## Language model\nold\n\n## Lexicons\nkeep\n", encoding="utf-8")
+    build_lm.update_readme(readme, "## Language model\nnew\n")
+    assert readme.read_text(encoding="utf-8") == (
+        "# x\n\n## Language model\nnew\n\n## Lexicons\nkeep\n")
+    build_lm.update_readme(tmp_path / "NEW.md", "## Language model\nnew\n")
+    assert (tmp_path / "NEW.md").read_text(encoding="utf-8").endswith("## Language model\nnew\n")
+
+
+def test_heldout_documents_are_never_counted(model: LanguageModel) -> None:
+    assert model.id("mèo") == UNK_ID and model.count("mèo") == 0
+    assert model.count("huyện") >= 5 and model.count("zzz") == 0
+
+
+@pytest.mark.parametrize("ctx", [("<s>", "<s>"), ("<s>", "điều"), ("nhân", "dân"),
+                                 ("ủy", "ban"), ("lúa", "ủy"), ("<unk>", "<unk>"),
+                                 ("</s>", ".")])
+def test_each_context_sums_to_one(model: LanguageModel, pruned: LanguageModel, ctx) -> None:
+    for m in (model, pruned):
+        assert _dist(m, *ctx).sum() == pytest.approx(1.0, abs=5e-3)
+
+
+def test_begin_of_sentence_is_never_predicted(model: LanguageModel) -> None:
+    assert _dist(model, "nhân", "dân")[BOS_ID] < 1e-30
+
+
+def test_seen_trigram_beats_unseen(model: LanguageModel) -> None:
+    lp = model.logprob(model.id("ủy"), model.id("ban"),
+                       model.ids(["nhân", "lúa", "gạo", "<unk>"]))
+    assert lp[0] > max(lp[1:]) and lp[0] > np.log(0.3)
+
+
+def test_backoff_to_bigram_and_unigram(model: LanguageModel) -> None:
+    # Unseen contexts ("lúa ủy", "gạo ủy") both back off to the bigram "ủy ban".
+    a, b = model.logprob(model.ids(["lúa", "gạo"]), model.id("ủy"), model.id("ban"))
+    assert a == pytest.approx(b) and a > np.log(0.3)
+    # Unseen bigram too: the unigram level still gives every token some probability.
+    lp = model.logprob(model.id("gạo"), model.id("sông"), model.ids(["huyện", "mùa"]))
+    assert np.all(np.isfinite(lp)) and np.all(lp < 0) and lp[0] > lp[1]
+
+
+def test_logprob_broadcasts(model: LanguageModel) -> None:
+    w = model.ids(["nhân", "dân", "huyện"])
+    grid = model.logprob(model.ids(["ủy", "<s>"])[:, None], model.id("ban"), w[None, :])
+    assert grid.shape == (2, 3)
+    assert grid[0, 0] == pytest.approx(float(model.logprob([model.id("ủy")],
+                                                           [model.id("ban")], [w[0]])[0]))
+
+
+def test_sentence_logprob_prefers_real_order(model: LanguageModel) -> None:
+    good = "ủy ban nhân dân huyện ban hành kế hoạch".split()
+    assert model.sentence_logprob(good) > model.sentence_logprob(good[::-1])
+    assert model.sentence_logprob([]) < 0
+
+
+def test_pruning_shrinks_the_model(model: LanguageModel, pruned: LanguageModel) -> None:
+    assert len(pruned._k3) < len(model._k3)
+    assert len(pruned._k2) < len(model._k2)
+
+
+def test_import_loads_no_data() -> None:
+    code = ("import sys, vnrestore.lm as m; "
+            "assert m.get_model.cache_info().currsize == 0; "
+            "assert 'underthesea' not in sys.modules and 'vnrestore.build' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
