@@ -17,7 +17,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .channel import CONFUSIONS, JUNK, ChannelParams, observed_form
+from .channel import CONFUSIONS, ChannelParams, observed_form, skeleton
 from .vietnamese import is_syllable, match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
@@ -29,12 +29,10 @@ CHANNEL_BEAM = 9.0
 UNK_PER_CHAR = 1.0
 UNK_PER_CHAR_NOISY = 3.0
 UNK_ABBREVIATION = 1.0
+KNOWN_SKELETON_UNK = 4.0
 # Weight of the unigram frequency when pruning the candidate list (not when decoding).
 PRUNE_FREQ_WEIGHT = 0.4
 
-# Primary reading of OCR stand-ins when building the lookup skeleton.
-_PRIMARY = str.maketrans({"6": "o", "0": "o", "1": "l", "4": "a", "3": "a", "þ": "d",
-                          "¢": "o", "€": "e", "¥": "y", "&": "a", "|": "i", "w": "u", "j": "i"})
 # Other readings tried one or two at a time (from the channel's confusion table).
 _ALTERNATIVES: dict[str, list[str]] = defaultdict(list)
 for (_obs, _true), _c in CONFUSIONS.items():
@@ -75,12 +73,6 @@ class Inventory:
                 if syl and is_syllable(syl):
                     counts[syl] = counts.get(syl, 0) + int(n or 1)
         return cls(counts)
-
-
-def skeleton(observed: str) -> str:
-    """Mark-less ASCII-ish key of an observed token: "d6i" -> "doi", "x&" -> "xa"."""
-    s = strip_marks(observed.translate(_PRIMARY))
-    return "".join(c for c in s if c not in JUNK)
 
 
 def _readings(skel: str, known: dict[str, list[str]], budget: int = 2) -> set[str]:
@@ -157,11 +149,16 @@ class CandidateGenerator:
         """Keeping the token as read: a known syllable, or an unknown word with a spelling cost."""
         if plain in self.inventory.counts:
             return Candidate(plain, plain, params.cost(plain, plain), 0.0, "syllable")
+        known = skeleton(token.lower()) in self.inventory.by_skeleton
         # UBND, QLNN, KH: capitals that no Vietnamese syllable spells without marks.
-        abbreviation = token.isascii() and token.isupper() and len(token) > 1 \
-            and skeleton(token.lower()) not in self.inventory.by_skeleton
-        spelling = UNK_ABBREVIATION if abbreviation else \
-            len(token) * (UNK_PER_CHAR + UNK_PER_CHAR_NOISY * params.garble)
+        if token.isascii() and token.isupper() and len(token) > 1 and not known:
+            spelling = UNK_ABBREVIATION
+        else:
+            spelling = len(token) * (UNK_PER_CHAR + UNK_PER_CHAR_NOISY * params.garble)
+            # A word spelled like a Vietnamese syllable minus its marks ("Thiep") is far
+            # likelier that syllable stripped than a foreign word, in proportion to drop.
+            if known and token.isalpha():
+                spelling += KNOWN_SKELETON_UNK * params.drop
         return Candidate(token, "<unk>", -math.log(1 - params.garble), spelling, "identity")
 
     def for_number(self, token: str, params: ChannelParams) -> list[Candidate]:

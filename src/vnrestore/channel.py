@@ -10,7 +10,7 @@ how easily one glyph is read as another (6 for ô/ơ, "ir" for ư, d for ơ, ...
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,10 +34,10 @@ CONFUSIONS: dict[tuple[str, str], float] = {
 }
 # Characters OCR inserts for a mark; reading past them is cheap.
 JUNK = frozenset("’‘'`´\\§£^*\"~¢¥")
-INSERT = 2.2  # an observed character the true word does not have
-DELETE = 2.0  # a true character the OCR lost
+INSERT = 2.5  # an observed character the true word does not have
+DELETE = 3.2  # a true character the OCR lost
 DELETE_VOWEL = 1.4  # marked vowels are faint and the commonest loss ("di" = đối)
-SUBSTITUTE = 2.6
+SUBSTITUTE = 3.2
 MARK_KEPT_WRONG = 0.8  # same letter, other marks ("Ké" for Kế)
 MARK_LOST = 0.25  # one char lost its marks inside a garbled word
 
@@ -100,6 +100,17 @@ def edit_cost(observed: str, true: str) -> float:
     return d[n][m]
 
 
+# Primary reading of OCR stand-ins when building the lookup skeleton.
+_PRIMARY = str.maketrans({"6": "o", "0": "o", "1": "l", "4": "a", "3": "a", "þ": "d",
+                          "¢": "o", "€": "e", "¥": "y", "&": "a", "|": "i", "w": "u", "j": "i"})
+
+
+def skeleton(observed: str) -> str:
+    """Mark-less key of an observed (lowercased) token: "d6i" -> "doi", "x&" -> "xa"."""
+    s = strip_marks(observed.translate(_PRIMARY))
+    return "".join(c for c in s if c not in JUNK)
+
+
 def observed_form(token: str) -> str:
     """The lowercased OCR string the channel reads, keeping the signal of a capital P."""
     if token[:1] == "P" and len(token) > 1 and token[1] not in "hH":
@@ -117,11 +128,20 @@ class ChannelParams:
 
     # Share of unmarked syllables in clean Vietnamese prose (corpus sample: 0.08-0.22).
     CLEAN_PLAIN_SHARE = 0.15
+    # Share of unexplained lowercase tokens in clean prose (held-out sample: 0.015-0.02).
+    CLEAN_ODD_SHARE = 0.02
 
     @classmethod
-    def estimate(cls, words: Iterable[str]) -> ChannelParams:
-        """Estimate the rates from the word tokens of a document or block."""
-        valid = plain = invalid = total = 0
+    def estimate(cls, words: Iterable[str],
+                 known: Callable[[str], bool] | None = None) -> ChannelParams:
+        """Estimate the rates from the word tokens of a document or block.
+
+        ``drop`` comes from the share of unmarked syllables; ``garble`` from the share of
+        lowercase or digit-bearing tokens that no known syllable explains (``known`` tells
+        whether a skeleton belongs to one).  Capitalized unknown words are names or foreign
+        words in clean text, so they are not evidence of garbling.
+        """
+        valid = plain = odd = total = 0
         for w in words:
             if not any(c.isalpha() for c in w):
                 continue
@@ -129,17 +149,18 @@ class ChannelParams:
             if is_syllable(w):
                 valid += 1
                 plain += strip_marks(w) == w
-            elif not (w.isascii() and w.isupper()):
-                invalid += 1
+            if not w.isalpha() or (w[0].islower() and known is not None
+                                   and not known(skeleton(w.lower()))):
+                odd += 1
         if total < 3 or valid == 0:
             return cls()
-        plain_share = plain / valid
         # Shrink toward "clean" for small samples so a short line is not over-corrected.
         prior = 5
         plain_share = (plain + prior * cls.CLEAN_PLAIN_SHARE) / (valid + prior)
         drop = (plain_share - cls.CLEAN_PLAIN_SHARE) / (1 - cls.CLEAN_PLAIN_SHARE)
         drop = min(max(drop, 0.001), 0.95)
-        garble = min(max(drop * 0.5, invalid / total - 0.05, 0.001), 0.6)
+        odd_share = (odd + prior * cls.CLEAN_ODD_SHARE) / (total + prior)
+        garble = min(max((odd_share - cls.CLEAN_ODD_SHARE) * 3, 0.001), 0.6)
         return cls(drop=drop, garble=garble)
 
     def cost(self, observed: str, true: str) -> float:

@@ -87,7 +87,8 @@ class Restorer:
         normalized = normalize_text(text)
         tokens = tokenize(normalized)
         if params is None:
-            params = ChannelParams.estimate(t.text for t in tokens if t.kind is Kind.WORD)
+            params = ChannelParams.estimate((t.text for t in tokens if t.kind is Kind.WORD),
+                                            self.generator.inventory.by_skeleton.__contains__)
         edits: list[Edit] = []
         for block in _blocks(tokens):
             edits.extend(self._restore_block(block, params, tone_style, normalized))
