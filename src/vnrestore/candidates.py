@@ -22,7 +22,7 @@ from .vietnamese import is_syllable, match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
 # Beyond this many nats worse than the best candidate a reading is not worth decoding.
-CHANNEL_BEAM = 9.0
+CHANNEL_BEAM = 7.0
 # Spelling cost of keeping a non-Vietnamese token as it is: per character for ordinary
 # strings (more in a noisy document, where an odd string is likelier garbled than
 # foreign), flat for all-capital abbreviations (UBND, QLNN) that are not syllables.
