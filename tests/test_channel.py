@@ -21,9 +21,12 @@ def test_capital_p_before_vowel_may_be_d_with_stroke():
 
 
 def test_params_separate_clean_from_ocr_text():
-    clean = ChannelParams.estimate("Tăng cường công tác quản lý nhà nước về thông tin".split())
-    noisy = ChannelParams.estimate("Tang cuong cong tac quan ly nha nudc vé thong tin".split())
+    known = {"tang", "cuong", "cong", "tac", "quan", "ly", "nha", "nuoc", "ve", "thong", "tin"}
+    clean = ChannelParams.estimate(
+        "Tăng cường công tác quản lý nhà nước về thông tin".split(), known.__contains__)
+    noisy = ChannelParams.estimate(
+        "Tang cuong cong tac quan ly nha nudc vé thong tin".split(), known.__contains__)
     assert clean.drop < 0.05 and clean.garble < 0.05
-    assert noisy.drop > 0.5 and noisy.garble > 0.2
+    assert noisy.drop > 0.5 and noisy.garble > 0.1
     # Exact reading is cheap in clean text; an unmarked reading is cheap only in noisy text.
     assert clean.cost("tang", "tăng") > noisy.cost("tang", "tăng") + 3

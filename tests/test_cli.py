@@ -13,8 +13,8 @@ from vnrestore.cli import app
 from vnrestore.errors import ExitCode
 
 runner = CliRunner()
-LINE = "Pic 1ap - Tu do - Hanh phic\n"
-GOOD = "Độc lập - Tự do - Hạnh phúc\n"
+LINE = "Tang cuong cong tac quan ly nha nudc vé thong tin d6i ngoai\n"
+GOOD = "Tăng cường công tác quản lý nhà nước về thông tin đối ngoại\n"
 
 
 def run(*args, input=None):
@@ -35,7 +35,7 @@ def test_file_to_output_file_and_report(tmp_path):
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == GOOD
     rows = [json.loads(x) for x in rep.read_text(encoding="utf-8").splitlines()]
-    assert {row["original"] for row in rows} >= {"Pic", "1ap", "phic"}
+    assert {row["original"] for row in rows} >= {"Tang", "nudc", "d6i"}
     assert all(row["line"] == 1 and 0 <= row["confidence"] <= 1 for row in rows)
 
 
@@ -93,10 +93,13 @@ def test_missing_file_exit_3(tmp_path):
 def test_diff_and_mark_uncertain():
     r = run("clean", "--diff", input=LINE)
     assert r.exit_code == 0
-    assert "{Pic→Độc" in r.stdout
-    r = run("clean", "--mark-uncertain", "--uncertain-below", "1.01", "--marker", "<{}>",
+    assert "{d6i→đối}" in r.stdout
+    r = run("clean", "--mark-uncertain", "--uncertain-below", "1", "--marker", "<{}>",
             input=LINE)
-    assert "<Độc>" in r.stdout
+    assert r.exit_code == 0 and "<" in r.stdout
+    assert r.stdout.replace("<", "").replace(">", "") == GOOD
+    r = run("clean", "--mark-uncertain", "--uncertain-below", "0", input=LINE)
+    assert r.stdout == GOOD
 
 
 def test_eval_command(tmp_path):
@@ -105,7 +108,7 @@ def test_eval_command(tmp_path):
     hyp.write_text(LINE, encoding="utf-8")
     r = run("eval", str(gold), str(hyp), "--json")
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["word_acc"] == pytest.approx(3 / 7)
+    assert json.loads(r.stdout)["word_acc"] == pytest.approx(1 / 13)
 
 
 def test_real_subprocess_pipe():

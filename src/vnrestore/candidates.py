@@ -131,7 +131,8 @@ class CandidateGenerator:
         out = [identity]
         abbr = self.abbreviations.get(strip_marks(token).upper()) if token.isupper() else None
         if abbr and abbr != token:
-            out.append(Candidate(abbr, "<unk>", 0.3, UNK_ABBREVIATION, "abbreviation"))
+            # A dictionary abbreviation read without its Đ is a marks-dropped reading.
+            out.append(Candidate(abbr, "<abbr>", -math.log(params.drop), 0.0, "abbreviation"))
         user = self.user_terms.get(strip_marks(token).lower())
         if user and user != token:
             out.append(Candidate(user.lower(), place_tone(user.lower(), "old"), 0.5, -0.5, "user"))
@@ -159,7 +160,8 @@ class CandidateGenerator:
             # likelier that syllable stripped than a foreign word, in proportion to drop.
             if known and token.isalpha():
                 spelling += KNOWN_SKELETON_UNK * params.drop
-        return Candidate(token, "<unk>", -math.log(1 - params.garble), spelling, "identity")
+        lm_token = "<abbr>" if len(token) > 1 and token.isupper() else "<unk>"
+        return Candidate(token, lm_token, -math.log(1 - params.garble), spelling, "identity")
 
     def for_number(self, token: str, params: ChannelParams) -> list[Candidate]:
         """A short number between words may be a misread word ("13" = là)."""

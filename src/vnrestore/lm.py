@@ -32,9 +32,12 @@ SPECIALS = (UNK, BOS, EOS, NUM)
 UNK_ID, BOS_ID, EOS_ID, NUM_ID = 0, 1, 2, 3
 # Punctuation the model keeps as tokens (ids 4..15, in this order); any other symbol is dropped.
 PUNCT = tuple('.,:;-()/?!"%')
-BASE_TOKENS = SPECIALS + PUNCT
+# All-capital non-syllables (UBND, HĐND, QLNN) are a class of their own: administrative
+# text is full of them, and "UBND huyện" must not be scored like a foreign-name run.
+ABBR = "<abbr>"
+BASE_TOKENS = SPECIALS + PUNCT + (ABBR,)
 # Bumped whenever lm_tokens changes, so cached token streams of the build are invalidated.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 _TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}]*|\p{N}+|[^\s\p{L}\p{N}]")
 _PUNCT_SET = frozenset(PUNCT)
@@ -48,7 +51,10 @@ def _map_token(tok: str) -> str:
     first = tok[0]
     if first.isalpha():
         w = place_tone(tok.lower(), "old")
-        out = w if is_syllable(w) else UNK
+        if is_syllable(w):
+            out = w
+        else:
+            out = ABBR if len(tok) > 1 and tok.isupper() else UNK
     elif unicodedata.category(first) in ("Nd", "Nl", "No"):
         out = NUM
     else:

@@ -1,0 +1,442 @@
+"""Safe file input and output for the command line.
+
+* Reading turns every problem (missing, directory, permission, binary, undecodable) into an
+  ``InputError`` with the path and a one-line reason.
+* Streaming (``iter_text_chunks``) decodes stdin or a huge file in bounded memory, yielding
+  text chunks that end at line boundaries.
+* Writing is atomic: a temporary file in the target's directory, fsync, ``os.replace``.
+  On any failure, Ctrl-C included, the temporary file is removed and the target is untouched.
+* ``find_inputs`` expands directories into (input, relative output path) pairs for mirroring.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import os
+import secrets
+import shutil
+import stat
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from .encoding import Codec, check_not_binary, codec_for, decode_bytes, detect
+from .errors import InputError, OutputError, UsageError
+
+BLOCK_SIZE = 64 * 1024
+HEAD_LIMIT = 1024 * 1024  # an all-ASCII start is read up to this far before deciding
+DEFAULT_PATTERNS = ("*.txt",)
+TEMP_SUFFIX = ".vnrestore-tmp"
+
+
+def _reason(exc: OSError) -> str:
+    """"No space left on device" -> "no space left on device" (our reasons are lowercase)."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+@contextmanager
+def _input_errors(path: Path) -> Iterator[None]:
+    """OSError while opening or reading ``path`` -> InputError with a one-line reason."""
+    name = str(path)
+    try:
+        yield
+    except FileNotFoundError:
+        broken = path.is_symlink()
+        raise InputError(name, "broken symbolic link" if broken else "file not found") from None
+    except PermissionError:
+        raise InputError(name, "permission denied") from None
+    except IsADirectoryError:
+        raise InputError(name, "is a directory") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {_reason(exc)}") from None
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open an input for reading bytes (e.g. for ``iter_text_chunks``); InputError if not.
+
+    Directories, devices and sockets are refused; FIFOs are fine (``<(command)``).
+    """
+    path = Path(path)
+    with _input_errors(path):
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(str(path), "is a directory")
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise InputError(str(path), "not a regular file")
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def read_text(path: Path, encoding: str | None = None) -> str:
+    """The whole file as NFC text (encoding detected unless given); "" for an empty file."""
+    path = Path(path)
+    with open_binary(path) as f, _input_errors(path):
+        data = f.read()
+    return decode_bytes(data, encoding, str(path))[0]
+
+
+# --- streaming ----------------------------------------------------------------------------
+
+def _read_head(stream: BinaryIO, block_size: int) -> bytes:
+    """The first block; more while it is pure ASCII, which says nothing about the encoding."""
+    head = stream.read(block_size) or b""
+    while head.isascii() and len(head) < HEAD_LIMIT:
+        more = stream.read(block_size)
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _blocks(stream: BinaryIO, head: bytes, block_size: int) -> Iterator[bytes]:
+    yield head
+    while block := stream.read(block_size):
+        yield block
+
+
+_VIQR_MARK_CHARS = "^(+`?~.'\\"
+
+
+def _glued(ch: str) -> bool:
+    """Might ``ch`` belong to the letter before it?  Combining marks, and before the text
+    step, a VNI mark (still Latin-1, e.g. "ä") or a VIQR mark ("^")."""
+    return bool(unicodedata.combining(ch)) or not ch.isascii() or ch in _VIQR_MARK_CHARS
+
+
+def _split_point(text: str, limit: int) -> int:
+    """Where to cut a line longer than ``limit``: after whitespace near the limit if there
+    is some, else at the limit, moved back so a letter keeps its marks."""
+    start = limit - limit // 8
+    for i in range(limit - 1, start - 1, -1):
+        if text[i].isspace():
+            return i + 1
+    cut = limit
+    while cut > limit - 16 and cut > 1 and _glued(text[cut]):
+        cut -= 1
+    return cut
+
+
+class _Chunker:
+    """Collects decoded text and hands out pieces that end at line boundaries.
+
+    A piece holds ``chunk_lines`` lines, or fewer once it reaches ``chunk_chars``
+    characters; what is kept back is less than ``chunk_chars`` (or one line of at most
+    ``max_line``), so memory stays bounded.
+    """
+
+    def __init__(self, chunk_lines: int, chunk_chars: int, max_line: int) -> None:
+        self.chunk_lines, self.chunk_chars, self.max_line = chunk_lines, chunk_chars, max_line
+        self.parts: list[str] = []
+        self.size = self.lines = 0
+
+    def feed(self, text: str) -> Iterator[str]:
+        self.parts.append(text)
+        self.size += len(text)
+        self.lines += text.count("\n")
+        if self.lines < self.chunk_lines and self.size < self.chunk_chars:
+            return
+        buf = "".join(self.parts)
+        start = 0
+        for end in self._piece_ends(buf):
+            yield buf[start:end]
+            start = end
+        rest = buf[start:]
+        if len(rest) >= self.chunk_chars:  # complete lines go now; a long last line is cut
+            cut = rest.rfind("\n") + 1
+            if cut:
+                yield rest[:cut]
+                rest = rest[cut:]
+            while len(rest) > self.max_line:
+                cut = _split_point(rest, self.max_line)
+                yield rest[:cut]
+                rest = rest[cut:]
+        self.parts, self.size, self.lines = [rest], len(rest), rest.count("\n")
+
+    def _piece_ends(self, buf: str) -> Iterator[int]:
+        start = pos = lines = 0
+        while (nl := buf.find("\n", pos)) >= 0:
+            pos, lines = nl + 1, lines + 1
+            if lines >= self.chunk_lines or pos - start >= self.chunk_chars:
+                yield pos
+                start, lines = pos, 0
+
+    def flush(self) -> Iterator[str]:
+        buf = "".join(self.parts)
+        self.parts, self.size, self.lines = [], 0, 0
+        if buf:
+            yield buf
+
+
+def _stream_codec(head: bytes, encoding: str | None, name: str) -> Codec:
+    if encoding:
+        codec = codec_for(encoding)
+        check_not_binary(head, codec, name)
+        return codec
+    return detect(head, name, complete=False)
+
+
+def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines: int = 2000,
+                     *, name: str = "<stdin>", chunk_chars: int = 1 << 20,
+                     max_line: int = 1 << 20, block_size: int = BLOCK_SIZE) -> Iterator[str]:
+    """Decode a byte stream into NFC text chunks that end at line boundaries.
+
+    A chunk is yielded once ``chunk_lines`` lines or ``chunk_chars`` characters are pending,
+    so memory stays bounded whatever the input size.  A line longer than ``max_line``
+    characters is cut after whitespace near the limit.  The encoding is decided from the
+    first block (read further while it is pure ASCII, up to 1 MB) and then applied
+    incrementally; a later undecodable byte or NUL raises InputError.
+    """
+    head = _read_head(stream, block_size)
+    if not head:
+        return
+    codec = _stream_codec(head, encoding, name)
+    decoder = codec.decoder(name)
+    chunker = _Chunker(chunk_lines, chunk_chars, max_line)
+    for block in _blocks(stream, head, block_size):
+        if not codec.wide and 0 in block:
+            where = decoder.offset + block.index(0)
+            raise InputError(name, f"binary file (NUL byte at offset {where}); not text")
+        for piece in chunker.feed(decoder.decode(block)):
+            yield codec.finish(piece)
+    for piece in chunker.feed(decoder.decode(b"", final=True)):
+        yield codec.finish(piece)
+    for piece in chunker.flush():
+        yield codec.finish(piece)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+class _OutputFile(io.TextIOWrapper):
+    """A text file whose write errors (disk full ...) are OutputErrors naming the target."""
+
+    target = ""
+
+    def write(self, s: str) -> int:
+        try:
+            return super().write(s)
+        except OSError as exc:
+            raise OutputError(self.target, _reason(exc)) from exc
+
+
+def _resolve_target(path: Path, overwrite: bool) -> Path:
+    # Through a symlink, the file it points to is replaced, not the link.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.is_dir():
+        raise OutputError(str(path), "is a directory")
+    if not overwrite and target.exists():
+        raise OutputError(str(path), "already exists; use --force to overwrite it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(target.parent), f"cannot create directory: {_reason(exc)}") from None
+    return target
+
+
+def _open_temp(target: Path) -> tuple[Path, int]:
+    """A new hidden file next to ``target``; mode 0666 minus umask, like a normal file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(str(target), f"cannot write: {_reason(exc)}") from None
+
+
+def _backup_path(target: Path, suffix: str) -> Path:
+    return target.with_name(target.name + suffix)
+
+
+def _check_backup(target: Path, suffix: str | None, overwrite_backup: bool) -> None:
+    if suffix and not overwrite_backup and target.exists():
+        backup = _backup_path(target, suffix)
+        if backup.exists() or backup.is_symlink():
+            raise OutputError(str(backup), "backup already exists; move it away or use --force")
+
+
+def _make_backup(target: Path, suffix: str, overwrite_backup: bool) -> Path | None:
+    """Keep the current ``target`` as target+suffix; the path made, None if nothing to keep."""
+    if not target.exists():
+        return None
+    backup = _backup_path(target, suffix)
+    tmp, fd = _open_temp(backup)
+    os.close(fd)
+    try:
+        shutil.copy2(target, tmp)  # a copy: the original stays in place until replaced
+        _place(tmp, backup, overwrite_backup)
+    except FileExistsError:
+        raise OutputError(str(backup), "backup already exists; move it away or use --force"
+                          ) from None
+    finally:
+        _unlink(tmp)
+    return backup
+
+
+def _place(tmp: Path, dest: Path, overwrite: bool) -> None:
+    """Move ``tmp`` to ``dest``; without ``overwrite``, FileExistsError if ``dest`` exists."""
+    if overwrite:
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)  # atomic "create if absent", unlike exists() + replace()
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this filesystem
+        if dest.exists():
+            raise FileExistsError(str(dest)) from None
+        os.replace(tmp, dest)
+    else:
+        _unlink(tmp)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; not possible on every platform, so best effort."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _commit(tmp: Path, target: Path, backup_suffix: str | None, overwrite_backup: bool,
+            overwrite: bool) -> None:
+    """Backup, then move the finished temp file into place."""
+    try:
+        if target.exists():
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))  # keep the file's permissions
+        backup = _make_backup(target, backup_suffix, overwrite_backup) if backup_suffix else None
+        try:
+            _place(tmp, target, overwrite)
+        except BaseException:
+            if backup is not None and not overwrite_backup:
+                _unlink(backup)
+            raise
+    except FileExistsError:
+        raise OutputError(str(target), "already exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise OutputError(str(target), _reason(exc)) from None
+    _fsync_dir(target.parent)
+
+
+@contextmanager
+def atomic_writer(path: Path, *, backup_suffix: str | None = None, overwrite: bool = True,
+                  overwrite_backup: bool = False) -> Iterator[TextIO]:
+    """A UTF-8 text file that appears at ``path`` only when the ``with`` block succeeds.
+
+    See ``atomic_write`` for the options.  Newlines are written as given (no translation).
+    """
+    path = Path(path)
+    target = _resolve_target(path, overwrite)
+    _check_backup(target, backup_suffix, overwrite_backup)
+    tmp, fd = _open_temp(target)
+    f = None
+    try:
+        f = _OutputFile(io.BufferedWriter(io.FileIO(fd, "w")), encoding="utf-8", newline="")
+        f.target = str(path)
+        yield f
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+        except OSError as exc:
+            raise OutputError(str(path), _reason(exc)) from None
+        _commit(tmp, target, backup_suffix, overwrite_backup, overwrite)
+    except BaseException:
+        if f is not None:
+            try:
+                f.close()
+            except (OSError, OutputError):
+                pass
+        else:
+            os.close(fd)
+        _unlink(tmp)
+        raise
+
+
+def atomic_write(path: Path, text: str, *, backup_suffix: str | None = None,
+                 overwrite: bool = True, overwrite_backup: bool = False) -> None:
+    """Write ``text`` as UTF-8 to ``path`` atomically; no partial file is ever left.
+
+    ``backup_suffix`` keeps the previous file as path+suffix; an existing backup is an
+    OutputError unless ``overwrite_backup``.  ``overwrite=False`` refuses an existing
+    ``path``.  Missing parent directories are created; a symlink's target is written;
+    the file keeps its permission bits.  Errors are OutputError.
+    """
+    with atomic_writer(path, backup_suffix=backup_suffix, overwrite=overwrite,
+                       overwrite_backup=overwrite_backup) as f:
+        f.write(text)
+
+
+# --- finding inputs -----------------------------------------------------------------------
+
+def _skipped(name: str, skip_suffixes: tuple[str, ...]) -> bool:
+    return name.startswith(".") or name.endswith(skip_suffixes)
+
+
+def _matches(name: str, patterns: Iterable[str]) -> bool:
+    low = name.lower()  # "*.txt" also takes "NOTES.TXT" from Windows
+    return any(fnmatch.fnmatchcase(low, p.lower()) for p in patterns)
+
+
+def _walk(top: Path, patterns: tuple[str, ...], skip_suffixes: tuple[str, ...]
+          ) -> Iterator[Path]:
+    # Symlinked directories are not followed (no loops); symlinked files are taken.
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not _skipped(name, skip_suffixes) and _matches(name, patterns):
+                yield Path(root, name)
+
+
+def find_inputs(paths: list[Path], patterns: tuple[str, ...] = DEFAULT_PATTERNS, *,
+                skip_suffixes: tuple[str, ...] = (".orig",)) -> list[tuple[Path, Path]]:
+    """(input file, output path relative to the output directory) for every input.
+
+    * A file named on the command line is taken as it is, whatever its name, with its bare
+      name as the relative output path; a path that does not exist is passed on too, so
+      reading it reports the error for that input alone.
+    * A directory contributes its files matching ``patterns`` (default ``*.txt``, case
+      insensitive) in its whole tree, with their path relative to that directory; hidden
+      files and directories and backups (``skip_suffixes``) are left out.
+    The same file reached twice is listed once.  See ``check_unique_outputs``.
+    """
+    pairs: list[tuple[Path, Path]] = []
+    seen: set[str] = set()
+    for p in map(Path, paths):
+        items = ([(f, f.relative_to(p)) for f in _walk(p, tuple(patterns), skip_suffixes)]
+                 if p.is_dir() else [(p, Path(p.name))])
+        for src, rel in items:
+            key = os.path.realpath(src)
+            if key not in seen:
+                seen.add(key)
+                pairs.append((src, rel))
+    return pairs
+
+
+def check_unique_outputs(pairs: list[tuple[Path, Path]]) -> None:
+    """UsageError if two inputs would be mirrored to the same output (for --out-dir)."""
+    owner: dict[Path, Path] = {}
+    for src, rel in pairs:
+        if rel in owner:
+            raise UsageError(f"{owner[rel]} and {src} would both be written to {rel}; "
+                             "process them separately")
+        owner[rel] = src
