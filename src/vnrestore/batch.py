@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .errors import ExitCode, OutputError, UsageError, VnrestoreError
+from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreError
 
 
 @dataclass
@@ -247,3 +247,124 @@ class _Progress:
     def done(self) -> None:
         if self.on:
             sys.stderr.write("\n")
+
+
+# ------------------------------------------------------------------------------ ocr
+
+OCR_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf", ".bmp", ".webp")
+
+
+@dataclass
+class OcrOptions:
+    paths: list[Path] = field(default_factory=list)
+    output: Path | None = None
+    out_dir: Path | None = None
+    lang: str | None = None
+    raw: bool = False
+    hocr: bool = False
+    use_text_layer: bool = False
+    preprocess: tuple[str, ...] = ("grayscale", "upscale", "binarize", "deskew")
+    jobs: int = 1
+    report: Path | None = None
+    quiet: bool = False
+
+
+def _ocr_plan(opts: OcrOptions) -> list[tuple[Path, Path | None]]:
+    from .files import find_inputs
+
+    patterns = tuple(f"*{s}" for s in OCR_SUFFIXES) + tuple(f"*{s.upper()}" for s in OCR_SUFFIXES)
+    ext = ".hocr" if opts.hocr else ".txt"
+    plan = []
+    for src, rel in find_inputs(opts.paths, patterns):
+        if opts.out_dir is not None:
+            plan.append((src, opts.out_dir / rel.with_suffix(ext)))
+        else:
+            plan.append((src, opts.output))
+    return plan
+
+
+def _ocr_one(job: Job, opts: OcrOptions, src: Path, dst: Path | None) -> Outcome:
+    """OCR one image or PDF, restore each page, write text (pages split by form feed)."""
+    from . import ocr
+    from .files import atomic_write
+
+    try:
+        pre = ocr.Preprocess(**{name: name in opts.preprocess
+                                for name in ("grayscale", "upscale", "binarize", "deskew")})
+        if opts.hocr:
+            text, edits = _ocr_hocr(job, opts, src, pre)
+        else:
+            pages = ocr.ocr_path(src, opts.lang, pre, opts.use_text_layer,
+                                 warn=lambda m: print(f"vnrestore: {m}", file=sys.stderr))
+            results = [None if opts.raw else job.run(p) for p in pages]
+            text = "\f".join(p if r is None else r.text for p, r in zip(pages, results,
+                                                                        strict=True))
+            edits = [{**e.as_dict(), "page": n + 1} for n, r in enumerate(results) if r
+                     for e in r.edits]
+        if dst is not None:
+            atomic_write(dst, text)
+        return Outcome(str(src), True, len(text.split()), edits, None if dst else text)
+    except VnrestoreError as exc:
+        return Outcome(str(src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def _ocr_hocr(job: Job, opts: OcrOptions, src: Path, pre) -> tuple[str, list[dict]]:
+    """hOCR of every page with corrected words (bboxes kept), pages concatenated."""
+    from . import ocr
+
+    lang, warning = ocr.choose_lang(opts.lang)
+    if warning:
+        print(f"vnrestore: {warning}", file=sys.stderr)
+    out = []
+    for page in ocr.load_pages(src):
+        if page.image is None:
+            raise InputError(str(src), "--hocr needs page images, not a text layer")
+        hocr = ocr.ocr_hocr(ocr.preprocess(page.image, pre), lang)
+        if not opts.raw:
+            hocr = ocr.hocr_replace_words(hocr, lambda words: _restore_words(job, words))
+        out.append(hocr)
+    return "\n".join(out), []
+
+
+def _restore_words(job: Job, words: list[str]) -> list[str]:
+    """Restore one hOCR line given as words; the word count is kept."""
+    restored = job.run(" ".join(words)).text.split(" ")
+    return restored if len(restored) == len(words) else words
+
+
+def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
+    from . import ocr
+
+    if opts.output and len(opts.paths) != 1:
+        raise UsageError("-o takes exactly one input; use --out-dir for several")
+    if opts.output and opts.out_dir:
+        raise UsageError("choose one of -o and --out-dir")
+    dirs = [p for p in opts.paths if p.is_dir()]
+    if dirs and not opts.out_dir:
+        raise UsageError(f"{dirs[0]} is a directory: give --out-dir")
+    ocr.probe_tesseract()  # fail early, with the install command, if it is missing
+    plan = _ocr_plan(opts)
+    report = _open_report(opts.report)
+    worst = ExitCode.ok
+    progress = _Progress(len(plan), opts.quiet)
+    try:
+        if opts.jobs > 1 and len(plan) > 1:
+            with ProcessPoolExecutor(max_workers=min(opts.jobs, len(plan))) as pool:
+                outcomes = list(pool.map(_ocr_one, *zip(*[(job, opts, s, d) for s, d in plan],
+                                                        strict=True)))
+        else:
+            outcomes = (_ocr_one(job, opts, s, d) for s, d in plan)
+        for outcome in outcomes:
+            progress.update(outcome.words)
+            if not outcome.ok:
+                print(f"vnrestore: {outcome.error}", file=sys.stderr)
+                worst = max(worst, ExitCode(outcome.code))
+                continue
+            _write_report(report, outcome.path, outcome.edits)
+            if outcome.text is not None:
+                sys.stdout.write(outcome.text + "\n")
+    finally:
+        progress.done()
+        if report is not None:
+            report.close()
+    return worst

@@ -117,6 +117,43 @@ def clean(
     raise typer.Exit(int(run_clean(job, opts)))
 
 
+@app.command()
+@_boundary
+def ocr(
+    paths: Annotated[list[Path], typer.Argument(help="Images (PNG, JPEG, TIFF), PDFs, dirs.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                      help="Write the text here (one input only).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out-dir", help="Mirror inputs into this directory as .txt (or .hocr).")] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="Tesseract language (default: vie if installed, else eng).")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Skip the restoration.")] = False,
+    hocr: Annotated[bool, typer.Option("--hocr", help="Write hOCR with corrected words.")
+                    ] = False,
+    use_text_layer: Annotated[bool, typer.Option(
+        "--use-text-layer", help="Use a PDF's own text layer instead of OCR.")] = False,
+    no_preprocess: Annotated[list[str] | None, typer.Option(
+        "--no", help="Skip a preprocessing step: grayscale, upscale, binarize, deskew.")
+                             ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="Changes as JSON lines.")] = None,
+    tone_style: Annotated[ToneStyle, typer.Option(help="old, new or keep.")] = ToneStyle.old,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """OCR scans and PDFs with Tesseract, then restore the text (pages split by form feed)."""
+    from .batch import Job, OcrOptions, run_ocr
+
+    steps = ("grayscale", "upscale", "binarize", "deskew")
+    for step in no_preprocess or ():
+        if step not in steps:
+            raise UsageError(f"--no {step}: not a step (one of {', '.join(steps)})")
+    opts = OcrOptions(paths=paths, output=output, out_dir=out_dir, lang=lang, raw=raw,
+                      hocr=hocr, use_text_layer=use_text_layer,
+                      preprocess=tuple(s for s in steps if s not in (no_preprocess or ())),
+                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
+    raise typer.Exit(int(run_ocr(Job(tone_style.value), opts)))
+
+
 @app.command("eval")
 @_boundary
 def evaluate(

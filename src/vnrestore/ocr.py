@@ -1,0 +1,491 @@
+"""Tesseract wrapper: load scans and PDFs, clean them up, OCR them, rewrite hOCR words.
+
+A library API (the CLI wires it).  Nothing heavy is imported at module import time:
+pytesseract, Pillow and numpy are imported inside the functions that need them, so
+``import vnrestore.ocr`` stays cheap for users who only restore text files.
+
+External programs: ``tesseract`` (OCR), ``pdftoppm`` / ``pdfinfo`` / ``pdftotext``
+(poppler-utils, PDFs only).  A missing program raises ``MissingDependencyError`` whose
+message carries the apt command; an unreadable input raises ``InputError``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError, MissingDependencyError
+
+if TYPE_CHECKING:  # only for annotations: never imported at run time here
+    from PIL.Image import Image
+
+log = logging.getLogger(__name__)
+
+# Module-level so tests (and unusual installs) can point them elsewhere.
+TESSERACT_CMD = "tesseract"
+PDFTOPPM_CMD = "pdftoppm"
+PDFINFO_CMD = "pdfinfo"
+PDFTOTEXT_CMD = "pdftotext"
+
+TESSERACT_APT = "apt-get install -y tesseract-ocr tesseract-ocr-vie"
+POPPLER_APT = "apt-get install -y poppler-utils"
+PROBE_TIMEOUT = 15.0  # seconds; a wedged binary must not hang the CLI
+OCR_TIMEOUT = 300.0  # seconds per page
+PDF_TIMEOUT = 120.0  # seconds per page render / per pdfinfo call
+TARGET_DPI = 300  # Tesseract is trained on ~300 dpi text
+A4_WIDTH_IN = 8.27  # 2480 px at 300 dpi
+
+
+# --------------------------------------------------------------------------- probing
+
+@dataclass(frozen=True)
+class TesseractInfo:
+    version: str
+    languages: tuple[str, ...]
+    path: str = ""
+
+
+def _find(cmd: str, what: str, apt: str) -> str:
+    path = shutil.which(cmd)
+    if path is None:
+        raise MissingDependencyError(f"{what} not found ({cmd!r} is not on PATH); "
+                                     f"install it with: {apt}")
+    return path
+
+
+def _run_probe(args: list[str], what: str, apt: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=PROBE_TIMEOUT,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MissingDependencyError(f"{what} at {args[0]} does not run ({exc}); "
+                                     f"reinstall it with: {apt}") from exc
+
+
+@lru_cache(maxsize=8)
+def _probe_cached(cmd: str) -> TesseractInfo:
+    path = _find(cmd, "Tesseract OCR", TESSERACT_APT)
+    out = _run_probe([path, "--version"], "Tesseract", TESSERACT_APT)
+    # Tesseract 4/5 print the version on stdout; some builds print it on stderr.
+    text = out.stdout + out.stderr
+    m = re.search(r"tesseract\s+v?(\d+(?:\.\d+)*\S*)", text, re.IGNORECASE)
+    if out.returncode != 0 or m is None:
+        raise MissingDependencyError(f"Tesseract at {path} does not run properly; "
+                                     f"reinstall it with: {TESSERACT_APT}")
+    langs = _run_probe([path, "--list-langs"], "Tesseract", TESSERACT_APT)
+    # First line is 'List of available languages in "...":'; the rest are names.
+    names = [ln.strip() for ln in (langs.stdout or langs.stderr).splitlines()[1:]]
+    return TesseractInfo(m.group(1), tuple(n for n in names if n), path)
+
+
+def probe_tesseract() -> TesseractInfo:
+    """Version and installed languages of ``TESSERACT_CMD``; cached per command."""
+    return _probe_cached(TESSERACT_CMD)
+
+
+def choose_lang(requested: str | None = None) -> tuple[str, str | None]:
+    """The Tesseract language to use and an optional warning for the user.
+
+    ``vie`` when installed (much better input for us), else ``eng`` with a warning.
+    ``requested`` (e.g. ``"eng"`` or ``"vie+eng"``) overrides, but each part must exist.
+    """
+    installed = set(probe_tesseract().languages)
+    if requested:
+        missing = [p for p in requested.split("+") if p not in installed]
+        if missing:
+            pkgs = " ".join(f"tesseract-ocr-{p}" for p in missing)
+            raise MissingDependencyError(
+                f"Tesseract language(s) {', '.join(missing)} not installed "
+                f"(have: {', '.join(sorted(installed)) or 'none'}); "
+                f"install with: apt-get install -y {pkgs}")
+        return requested, None
+    if "vie" in installed:
+        return "vie", None
+    if "eng" in installed:
+        return "eng", ("Tesseract's Vietnamese model is not installed, using 'eng' "
+                       "(diacritics will be lost and then restored); better: "
+                       "apt-get install -y tesseract-ocr-vie")
+    raise MissingDependencyError(f"Tesseract has neither 'vie' nor 'eng' installed; "
+                                 f"install with: {TESSERACT_APT}")
+
+
+# --------------------------------------------------------------------------- loading
+
+@dataclass
+class Page:
+    """One page of an input: an image to OCR, or text taken from a PDF's text layer."""
+
+    source: Path
+    number: int  # 1-based
+    image: Image | None = None
+    text: str | None = None
+
+
+def load_pages(path: Path, dpi: int = TARGET_DPI,
+               use_text_layer: bool = False) -> Iterator[Page]:
+    """Pages of an image (PNG/JPEG/TIFF, every TIFF frame) or a PDF, lazily."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise InputError(str(path), exc.strerror or str(exc)) from exc
+    if head.startswith(b"%PDF"):
+        yield from _pdf_pages(path, dpi, use_text_layer)
+    else:
+        yield from _image_pages(path)
+
+
+def _image_pages(path: Path) -> Iterator[Page]:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        img = Image.open(path)
+    except UnidentifiedImageError as exc:
+        raise InputError(str(path), "not a readable image (PNG, JPEG, TIFF) or PDF") from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"cannot read image: {exc}") from exc
+    with img:
+        try:
+            for n, frame in enumerate(ImageSequence.Iterator(img), start=1):
+                page = frame.copy()  # detach from the file (the next seek reuses it)
+                page.info.setdefault("dpi", img.info.get("dpi"))
+                yield Page(path, n, image=page)
+        except (OSError, ValueError, SyntaxError) as exc:  # truncated / corrupt data
+            raise InputError(str(path), f"cannot decode image: {exc}") from exc
+
+
+def _pdf_error(path: Path, stderr: str) -> InputError:
+    low = stderr.lower()
+    if "password" in low or "encrypt" in low:
+        return InputError(str(path), "PDF is encrypted (password-protected); decrypt it "
+                                     "first, e.g. qpdf --decrypt --password=... in.pdf out.pdf")
+    first = stderr.strip().splitlines()[0] if stderr.strip() else "unknown error"
+    return InputError(str(path), f"cannot read PDF: {first}")
+
+
+def _run_pdf_tool(args: list[str], path: Path) -> str:
+    try:
+        out = subprocess.run(args, capture_output=True, timeout=PDF_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(str(path), f"{Path(args[0]).name} timed out") from exc
+    if out.returncode != 0:
+        raise _pdf_error(path, out.stderr.decode("utf-8", "replace"))
+    return out.stdout.decode("utf-8", "replace")
+
+
+def pdf_page_count(path: Path) -> int:
+    pdfinfo = _find(PDFINFO_CMD, "pdfinfo (poppler-utils)", POPPLER_APT)
+    info = _run_pdf_tool([pdfinfo, str(path)], path)
+    m = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    if m is None:
+        raise InputError(str(path), "cannot read PDF: pdfinfo reports no page count")
+    return int(m.group(1))
+
+
+def _pdf_pages(path: Path, dpi: int, use_text_layer: bool) -> Iterator[Page]:
+    from PIL import Image
+
+    pdftoppm = _find(PDFTOPPM_CMD, "pdftoppm (poppler-utils)", POPPLER_APT)
+    pdftotext = _find(PDFTOTEXT_CMD, "pdftotext (poppler-utils)", POPPLER_APT) \
+        if use_text_layer else ""
+    for n in range(1, pdf_page_count(path) + 1):
+        if use_text_layer:
+            text = _run_pdf_tool([pdftotext, "-layout", "-enc", "UTF-8", "-f", str(n),
+                                  "-l", str(n), str(path), "-"], path)
+            if text.strip():  # a scanned page has an empty layer: fall back to OCR
+                yield Page(path, n, text=text.rstrip("\f\n") + "\n")
+                continue
+        # One page at a time keeps memory flat on long PDFs.
+        with tempfile.TemporaryDirectory(prefix="vnrestore-pdf-") as tmp:
+            prefix = os.path.join(tmp, "page")
+            _run_pdf_tool([pdftoppm, "-r", str(dpi), "-f", str(n), "-l", str(n), "-png",
+                           "-singlefile", str(path), prefix], path)
+            with Image.open(prefix + ".png") as im:
+                im.load()
+                image = im.copy()
+        image.info["dpi"] = (dpi, dpi)
+        yield Page(path, n, image=image)
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+def grayscale(image: Image) -> Image:
+    """8-bit gray: colour carries nothing for text and Otsu needs one channel."""
+    if image.mode == "L":
+        return image
+    if image.mode in ("RGBA", "LA", "P"):  # transparent areas must become paper, not ink
+        from PIL import Image as _Image
+
+        rgba = image.convert("RGBA")
+        bg = _Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = _Image.alpha_composite(bg, rgba)
+    out = image.convert("L")
+    out.info = dict(image.info)
+    return out
+
+
+def estimate_dpi(image: Image) -> float | None:
+    """Resolution from the file's metadata, else from the width of a page-shaped image.
+
+    72/96 dpi headers are software defaults, not scanner settings, so they are ignored.
+    Strips and crops (not page-shaped) give ``None``: their width says nothing.
+    """
+    dpi = image.info.get("dpi")
+    if dpi:
+        value = float(dpi[0]) if isinstance(dpi, tuple) else float(dpi)
+        if value >= 100 and round(value) not in (72, 96):
+            return value
+    w, h = image.size
+    if 1.2 <= h / max(w, 1) <= 1.6:  # portrait page (A4 is 1.41, Letter 1.29)
+        return w / A4_WIDTH_IN
+    if 1.2 <= w / max(h, 1) <= 1.6:  # landscape page
+        return h / A4_WIDTH_IN
+    return None
+
+
+def upscale(image: Image, target_dpi: int = TARGET_DPI, max_factor: float = 4.0) -> Image:
+    """Enlarge low-resolution scans to ~300 dpi: Tesseract misreads small glyphs."""
+    from PIL import Image as _Image
+
+    dpi = estimate_dpi(image)
+    if dpi is None or dpi >= target_dpi * 0.9:
+        return image
+    factor = min(target_dpi / dpi, max_factor)
+    size = (round(image.width * factor), round(image.height * factor))
+    out = image.resize(size, _Image.Resampling.LANCZOS)
+    out.info = dict(image.info)
+    out.info["dpi"] = (dpi * factor, dpi * factor)
+    return out
+
+
+def otsu_threshold(values) -> int:
+    """Otsu's threshold of a uint8 array (maximises the between-class variance)."""
+    import numpy as np
+
+    hist = np.bincount(np.asarray(values, dtype=np.uint8).ravel(), minlength=256)
+    hist = hist.astype(np.float64)
+    total = hist.sum()
+    if total == 0:
+        return 128
+    omega = np.cumsum(hist) / total  # weight of the dark class
+    mu = np.cumsum(hist * np.arange(256)) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * omega - mu) ** 2 / (omega * (1.0 - omega))
+    between = np.nan_to_num(between, nan=0.0, posinf=0.0)
+    return int(np.argmax(between))
+
+
+def binarize(image: Image) -> Image:
+    """Black text on white (0/255) by Otsu's global threshold."""
+    import numpy as np
+    from PIL import Image as _Image
+
+    arr = np.asarray(grayscale(image))
+    t = otsu_threshold(arr)
+    out = _Image.fromarray(np.where(arr > t, 255, 0).astype(np.uint8), "L")
+    out.info = dict(image.info)
+    return out
+
+
+def estimate_skew(image: Image, max_angle: float = 5.0) -> float:
+    """How far the text lines are rotated, in degrees counter-clockwise (as ``Image.rotate``).
+
+    Projection profiles: text lines make the row histogram of ink peaky when the page is
+    straight, so we look for the rotation that maximises the sum of squared row counts.
+    Ink pixel coordinates are rotated (not the image), which keeps the search cheap.
+    """
+    import numpy as np
+
+    gray = grayscale(image)
+    scale = min(1.0, 1200 / max(gray.size))  # a 1200 px proxy is plenty for the angle
+    if scale < 1.0:
+        gray = gray.resize((max(1, round(gray.width * scale)),
+                            max(1, round(gray.height * scale))))
+    arr = np.asarray(gray)
+    ys, xs = np.nonzero(arr <= otsu_threshold(arr))
+    if len(xs) < 50 or len(xs) > 0.6 * arr.size:  # blank page or solid block
+        return 0.0
+    if len(xs) > 200_000:
+        keep = np.random.default_rng(0).choice(len(xs), 200_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    xs = xs - arr.shape[1] / 2.0
+    ys = ys - arr.shape[0] / 2.0
+
+    def score(angle: float) -> float:
+        a = np.deg2rad(angle)
+        # Row of each ink pixel after undoing a rotation by ``angle`` (y axis points down).
+        rows = ys * np.cos(a) + xs * np.sin(a)
+        hist = np.bincount((rows - rows.min()).astype(np.int64))
+        return float(np.dot(hist, hist))
+
+    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=score)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    return float(round(max(fine, key=score), 2))
+
+
+def deskew(image: Image, max_angle: float = 5.0) -> Image:
+    """Rotate the page straight (±``max_angle``°): skewed lines break line finding."""
+    from PIL import Image as _Image
+
+    angle = estimate_skew(image, max_angle)
+    if abs(angle) < 0.1:
+        return image
+    gray = grayscale(image)
+    out = gray.rotate(-angle, resample=_Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    out.info = dict(image.info)
+    return out
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """Which preprocessing steps run (field names are the step names)."""
+
+    grayscale: bool = True
+    upscale: bool = True
+    binarize: bool = True
+    deskew: bool = True
+
+    @classmethod
+    def none(cls) -> Preprocess:
+        return cls(**{f.name: False for f in fields(cls)})
+
+
+# Order matters: deskew after binarize (a clean ink mask), bicubic rotation keeps text smooth.
+PREPROCESS_STEPS: list[tuple[str, Callable[[Image], Image]]] = [
+    ("grayscale", grayscale),
+    ("upscale", upscale),
+    ("binarize", binarize),
+    ("deskew", deskew),
+]
+
+
+def preprocess(image: Image, options: Preprocess | None = None) -> Image:
+    """Run the enabled steps of ``PREPROCESS_STEPS`` in order."""
+    options = options or Preprocess()
+    for name, step in PREPROCESS_STEPS:
+        if getattr(options, name, False):
+            image = step(image)
+    return image
+
+
+# --------------------------------------------------------------------------- OCR
+
+def _pytesseract():
+    import pytesseract
+
+    pytesseract.pytesseract.tesseract_cmd = probe_tesseract().path
+    return pytesseract
+
+
+def _call_tesseract(func: Callable[[], object]) -> object:
+    import pytesseract
+
+    try:
+        return func()
+    except pytesseract.TesseractNotFoundError as exc:
+        raise MissingDependencyError(f"Tesseract not found; install it with: "
+                                     f"{TESSERACT_APT}") from exc
+
+
+def _with_dpi(image: Image, config: str) -> str:
+    """Tell Tesseract the resolution: without it, it guesses 70 dpi and filters text by
+    a wrong size.  Metadata wins, else the page-size estimate, else 300."""
+    if "--dpi" in config:
+        return config
+    dpi = estimate_dpi(image) or TARGET_DPI
+    return f"{config} --dpi {round(dpi)}".strip()
+
+
+def ocr_image(image: Image, lang: str, config: str = "") -> str:
+    """Plain text of one image."""
+    tess = _pytesseract()
+    config = _with_dpi(image, config)
+    return str(_call_tesseract(lambda: tess.image_to_string(
+        image, lang=lang, config=config, timeout=OCR_TIMEOUT)))
+
+
+def ocr_hocr(image: Image, lang: str, config: str = "") -> str:
+    """hOCR (XHTML with a bbox for every line and word) of one image."""
+    tess = _pytesseract()
+    config = _with_dpi(image, config)
+    data = _call_tesseract(lambda: tess.image_to_pdf_or_hocr(
+        image, lang=lang, config=config, extension="hocr", timeout=OCR_TIMEOUT))
+    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+
+
+def ocr_path(path: Path, lang: str | None = None, preprocess: Preprocess | None = None,
+             use_text_layer: bool = False,
+             warn: Callable[[str], None] | None = None) -> list[str]:
+    """OCR every page of an image or PDF: one text per page.
+
+    ``warn`` receives notices for the user (e.g. falling back to ``eng``); the default
+    logs them.  Pages taken from a PDF text layer are returned as they are.
+    """
+    options = preprocess if preprocess is not None else Preprocess()
+    chosen, warning = choose_lang(lang)
+    if warning:
+        (warn or log.warning)(warning)
+    texts = []
+    for page in load_pages(Path(path), use_text_layer=use_text_layer):
+        if page.text is not None:
+            texts.append(page.text)
+        else:
+            texts.append(ocr_image(_preprocess_fn(page.image, options), chosen))
+    return texts
+
+
+_preprocess_fn = preprocess  # ocr_path's parameter shadows the function's name
+
+
+# --------------------------------------------------------------------------- hOCR
+
+_LINE_CLASSES = "ocr_line|ocr_caption|ocr_header|ocr_textfloat|ocr_footer"
+_LINE_RE = re.compile(rf"<span\b[^>]*\bclass=(['\"])(?:{_LINE_CLASSES})\1")
+_WORD_RE = re.compile(r"(<span\b[^>]*\bclass=(['\"])ocrx_word\2[^>]*>)(.*?)(</span>)",
+                      re.DOTALL)
+# Word content may be wrapped in <strong>/<em> (older Tesseract): keep those tags.
+_INNER_RE = re.compile(r"^((?:\s*<[^/][^>]*>)*)(.*?)((?:</[^>]+>\s*)*)$", re.DOTALL)
+
+
+def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]) -> str:
+    """Replace the text of every ``ocrx_word``, line by line, keeping all markup and bboxes.
+
+    ``replacements`` gets the words of one line and must return as many words.
+    """
+    words = list(_WORD_RE.finditer(hocr))
+    if not words:
+        return hocr
+    line_starts = [m.start() for m in _LINE_RE.finditer(hocr)]
+    groups: dict[int, list[re.Match[str]]] = {}
+    li = -1
+    for w in words:  # a word belongs to the last line opened before it
+        while li + 1 < len(line_starts) and line_starts[li + 1] < w.start():
+            li += 1
+        groups.setdefault(li, []).append(w)
+    new_inner: dict[int, str] = {}
+    for group in groups.values():
+        parts = [_INNER_RE.match(w.group(3)) for w in group]
+        old = [html.unescape(re.sub(r"<[^>]+>", "", p.group(2))) for p in parts]
+        new = list(replacements(old))
+        if len(new) != len(old):
+            raise ValueError(f"replacement callback returned {len(new)} words for "
+                             f"{len(old)}: {old!r}")
+        for w, p, text in zip(group, parts, new, strict=False):
+            new_inner[w.start()] = p.group(1) + html.escape(text, quote=False) + p.group(3)
+    out, pos = [], 0
+    for w in words:
+        out += [hocr[pos:w.start(3)], new_inner[w.start()]]
+        pos = w.end(3)
+    out.append(hocr[pos:])
+    return "".join(out)
