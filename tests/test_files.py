@@ -265,6 +265,7 @@ def test_find_inputs_mirrors_trees(tmp_path):
         ("notes.md", "notes.md"), ("missing.txt", "missing.txt"),
     ]
     assert [str(r) for _, r in find_inputs([tree], ("*.md",))] == ["sub/d.md"]
+    assert [str(r) for _, r in find_inputs([tree], exclude=[tree / "sub"])] == ["B.TXT", "a.txt"]
 
 
 def test_check_unique_outputs(tmp_path):

@@ -5,7 +5,13 @@ TCVN3 (ABC, TCVN 5712:1993 "VN3", the .VnTime fonts)
     0xA8..0xAE) and the seven uppercase *base* letters Ă Â Ê Ô Ơ Ư Đ (0xA1..0xA7) exist.
     Uppercase letters with a tone (Ấ, Ệ, Ộ ...) have no code: documents got them by switching
     to the uppercase font (.VnTimeH), which draws the *lowercase* codes as capitals.  In a
-    plain-text file that font switch is lost, so such letters come out lowercase.
+    plain-text file that font switch is lost, so such letters come out lowercase.  The
+    decoder upper-cases a word that has two or more capitals and no ASCII lowercase letter
+    ("CéNG" -> "CỘNG"); a capitalized word ("Ấn" stored as "Ên") stays lowercase ("ấn").
+    The 60 capital toned letters are therefore the ones TCVN3 cannot round-trip; the
+    encoder refuses them unless asked to fold them to lowercase.
+    (The rarer full-repertoire variant TCVN 5712 "VN1", which puts capitals in control-code
+    positions, is not supported.)
 VNI (VNI-Windows fonts)
     A base letter followed by a mark byte ("Vieät" = Việt: e + 0xE4), except ơ ư đ ỵ and the
     i-letters, which have one byte of their own.  Marks after a capital use the capital form

@@ -85,6 +85,10 @@ def _validate(opts: CleanOptions) -> None:
 
 def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
     _validate(opts)
+    if job.encoding:
+        from .encoding import codec_for
+
+        codec_for(job.encoding)  # an unknown name fails once, as a usage error
     report = _open_report(opts.report)
     try:
         if not opts.paths or opts.paths == [Path("-")]:
@@ -146,7 +150,8 @@ def _plan(opts: CleanOptions) -> Iterator[tuple[Path, Path | None]]:
     """(input, output path or None for stdout) for every input file."""
     from .files import find_inputs
 
-    for src, rel in find_inputs(opts.paths):
+    exclude = [opts.out_dir] if opts.out_dir is not None else []
+    for src, rel in find_inputs(opts.paths, exclude=exclude):
         if opts.in_place:
             yield src, src
         elif opts.out_dir is not None:
@@ -166,11 +171,11 @@ def _is_fresh(src: Path, dst: Path | None, force: bool) -> bool:
 
 
 def _run_files(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
-    try:
-        plan = list(_plan(opts))
-    except VnrestoreError as exc:
-        _say(opts, str(exc), always=True)
-        return exc.exit_code
+    from .files import check_unique_outputs
+
+    plan = list(_plan(opts))
+    if opts.out_dir is not None:
+        check_unique_outputs([(s, d) for s, d in plan if d is not None])
     todo = [(s, d) for s, d in plan if not _is_fresh(s, d, opts.force)]
     skipped = len(plan) - len(todo)
     if skipped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,9 @@ UNK_PER_CHAR = 1.0
 UNK_PER_CHAR_NOISY = 3.0
 UNK_ABBREVIATION = 1.0
 KNOWN_SKELETON_UNK = 4.0
+# Support (nats) a matching gazetteer name or user term gives each of its syllables.
+NAME_BONUS = 2.0
+USER_BONUS = 4.0
 # Weight of the unigram frequency when pruning the candidate list (not when decoding).
 PRUNE_FREQ_WEIGHT = 0.4
 
@@ -75,6 +79,69 @@ class Inventory:
         return cls(counts)
 
 
+class PhraseIndex:
+    """Multi-word names and terms found by the skeleton of a run of tokens.
+
+    "Bat Mot" or "Thudng Xuan" (capitalized, as names are) finds "Bát Mọt" / "Thường
+    Xuân" in the gazetteer; the user's own terms are found whatever their case.  A match
+    supports each of its syllables at its position (``bonus`` nats off the prior).
+    """
+
+    MAX_WORDS = 4
+
+    def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = ()) -> None:
+        self.entries: dict[str, tuple[str, bool]] = {}  # skeleton -> (phrase, is_user)
+        for phrase in names:
+            self._add(phrase, False)
+        for phrase in user_terms:
+            self._add(phrase, True)
+        self.keys_by_len: dict[int, list[str]] = defaultdict(list)
+        for key in self.entries:
+            self.keys_by_len[key.count(" ") + 1].append(key)
+
+    def _add(self, phrase: str, user: bool) -> None:
+        words = phrase.split()
+        if 1 <= len(words) <= self.MAX_WORDS and (user or len(words) > 1):
+            key = " ".join(skeleton(w.lower()) for w in words)
+            if user or key not in self.entries:
+                self.entries[key] = (phrase, user)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
+    def lookup(self, words: tuple[str, ...]) -> tuple[str, bool] | None:
+        """The phrase these observed words spell (exactly, or within a small distance)."""
+        key = " ".join(skeleton(observed_form(w)) for w in words)
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        if len(key) < 8:
+            return None
+        best = process.extractOne(key, self.keys_by_len.get(len(words), ()),
+                                  scorer=Levenshtein.distance, score_cutoff=2)
+        return self.entries[best[0]] if best else None
+
+
+def support(cands: list[Candidate], token: str, word: str, user: bool,
+            params: ChannelParams, inventory: Inventory) -> list[Candidate]:
+    """Give the lexicon's reading ``word`` of ``token`` the phrase bonus (adding it if new)."""
+    bonus = USER_BONUS if user else NAME_BONUS
+    target = word if user else place_tone(word.lower(), "old")
+    for i, c in enumerate(cands):
+        if c.text == target or (not user and c.text == word):
+            cands[i] = Candidate(c.text, c.lm_token, c.channel, c.prior - bonus,
+                                 "user" if user else c.source)
+            return cands
+    lm_token = place_tone(word.lower(), "old")
+    if lm_token not in inventory.counts:
+        lm_token = "<unk>"
+    channel = params.cost(observed_form(token), lm_token) if lm_token != "<unk>" else \
+        -math.log(params.garble)
+    cands.append(Candidate(target, lm_token, channel, -bonus, "user" if user else "lexicon"))
+    return cands
+
+
 def _readings(skel: str, known: dict[str, list[str]], budget: int = 2) -> set[str]:
     """Skeletons reachable by up to ``budget`` alternative OCR readings that are known."""
     found = {skel} if skel in known else set()
@@ -93,12 +160,10 @@ def _readings(skel: str, known: dict[str, list[str]], budget: int = 2) -> set[st
 
 
 class CandidateGenerator:
-    def __init__(self, inventory: Inventory, abbreviations: dict[str, str] | None = None,
-                 user_terms: dict[str, str] | None = None) -> None:
+    def __init__(self, inventory: Inventory, abbreviations: dict[str, str] | None = None
+                 ) -> None:
         self.inventory = inventory
         self.abbreviations = abbreviations or {}
-        # skeleton -> user's own form (their terms win ties).
-        self.user_terms = user_terms or {}
         total = sum(inventory.counts.values()) or 1
         self._log_total = math.log(total)
 
@@ -133,9 +198,6 @@ class CandidateGenerator:
         if abbr and abbr != token:
             # A dictionary abbreviation read without its Đ is a marks-dropped reading.
             out.append(Candidate(abbr, "<abbr>", -math.log(params.drop), 0.0, "abbreviation"))
-        user = self.user_terms.get(strip_marks(token).lower())
-        if user and user != token:
-            out.append(Candidate(user.lower(), place_tone(user.lower(), "old"), 0.5, -0.5, "user"))
         if code:
             return tuple(out)
         # A clean document needs only the tone variants of a known syllable.
@@ -185,7 +247,7 @@ class CandidateGenerator:
 
 def render(candidate: Candidate, token: str, style: str) -> str:
     """The output text of a candidate, in the token's case and the chosen tone style."""
-    if candidate.source in ("identity", "number", "abbreviation"):
+    if candidate.source in ("identity", "number", "abbreviation", "user"):
         return candidate.text
     text = place_tone(candidate.text, style)
     return match_case(token, text)

@@ -397,18 +397,20 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(low, p.lower()) for p in patterns)
 
 
-def _walk(top: Path, patterns: tuple[str, ...], skip_suffixes: tuple[str, ...]
-          ) -> Iterator[Path]:
+def _walk(top: Path, patterns: tuple[str, ...], skip_suffixes: tuple[str, ...],
+          exclude: set[str]) -> Iterator[Path]:
     # Symlinked directories are not followed (no loops); symlinked files are taken.
-    for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.realpath(os.path.join(root, d)) not in exclude)
+        for name in sorted(names):
             if not _skipped(name, skip_suffixes) and _matches(name, patterns):
                 yield Path(root, name)
 
 
 def find_inputs(paths: list[Path], patterns: tuple[str, ...] = DEFAULT_PATTERNS, *,
-                skip_suffixes: tuple[str, ...] = (".orig",)) -> list[tuple[Path, Path]]:
+                skip_suffixes: tuple[str, ...] = (".orig",), exclude: Iterable[Path] = ()
+                ) -> list[tuple[Path, Path]]:
     """(input file, output path relative to the output directory) for every input.
 
     * A file named on the command line is taken as it is, whatever its name, with its bare
@@ -416,13 +418,17 @@ def find_inputs(paths: list[Path], patterns: tuple[str, ...] = DEFAULT_PATTERNS,
       reading it reports the error for that input alone.
     * A directory contributes its files matching ``patterns`` (default ``*.txt``, case
       insensitive) in its whole tree, with their path relative to that directory; hidden
-      files and directories and backups (``skip_suffixes``) are left out.
+      files and directories, backups (``skip_suffixes``) and the directories in
+      ``exclude`` (pass the output directory, so a second run does not read its own
+      output) are left out.
     The same file reached twice is listed once.  See ``check_unique_outputs``.
     """
     pairs: list[tuple[Path, Path]] = []
     seen: set[str] = set()
+    skip_dirs = {os.path.realpath(p) for p in exclude}
     for p in map(Path, paths):
-        items = ([(f, f.relative_to(p)) for f in _walk(p, tuple(patterns), skip_suffixes)]
+        items = ([(f, f.relative_to(p)) for f in _walk(p, tuple(patterns), skip_suffixes,
+                                                       skip_dirs)]
                  if p.is_dir() else [(p, Path(p.name))])
         for src, rel in items:
             key = os.path.realpath(src)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import regex
 
-from .candidates import Candidate, CandidateGenerator, Inventory, render
+from .candidates import Candidate, CandidateGenerator, Inventory, PhraseIndex, render, support
 from .channel import ChannelParams
 from .decode import Decoder
 from .normalize import normalize_text
@@ -71,13 +71,14 @@ class Restorer:
     """Holds the models; cheap to call many times, expensive to build once."""
 
     def __init__(self, lm, inventory: Inventory, lexicon=None) -> None:
-        abbreviations, user_terms, pairs = {}, {}, {}
+        abbreviations, pairs = {}, {}
+        self.phrases = PhraseIndex()
         if lexicon is not None:
-            abbreviations = dict(getattr(lexicon, "abbreviations", {}) or {})
-            user_terms = _user_skeletons(getattr(lexicon, "user_terms", ()) or ())
+            abbreviations = dict(lexicon.abbreviations)
             pairs = _pair_ids(lm, lexicon)
+            self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms)
         self.lm = lm
-        self.generator = CandidateGenerator(inventory, abbreviations, user_terms)
+        self.generator = CandidateGenerator(inventory, abbreviations)
         self.decoder = Decoder(lm, pairs)
 
     def restore(self, text: str, *, tone_style: str = "old",
@@ -112,6 +113,8 @@ class Restorer:
                 slots.append((tok, cands))
             elif tok.kind is Kind.PUNCT and self.lm.id(tok.text) != 0:
                 slots.append((tok, [Candidate(tok.text, tok.text, 0.0, 0.0, "identity")]))
+        if self.phrases:
+            self._support_phrases(block, slots, params)
         decisions = self.decoder.decode([c for _, c in slots])
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.index]
@@ -127,6 +130,50 @@ class Restorer:
             yield _edit(tok, out, dec.confidence if kind == "decoder" else 1.0, alts, kind,
                         source)
         yield from fixed
+
+
+    def _support_phrases(self, block: list[Token], slots: list, params: ChannelParams) -> None:
+        """Longest-first match of runs of adjacent words against names and user terms."""
+        runs = _word_runs(block, slots)
+        for run in runs:
+            i = 0
+            while i < len(run):
+                for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), 0, -1):
+                    idx = run[i : i + n]
+                    words = tuple(slots[k][0].text for k in idx)
+                    hit = self.phrases.lookup(words)
+                    if hit is None or not (hit[1] or all(w[:1].isupper() for w in words)):
+                        continue
+                    for k, word in zip(idx, hit[0].split(), strict=True):
+                        tok, cands = slots[k]
+                        slots[k] = (tok, support(list(cands), tok.text, word, hit[1], params,
+                                                 self.generator.inventory))
+                    i += n - 1
+                    break
+                i += 1
+
+
+def _word_runs(block: list[Token], slots: list) -> list[list[int]]:
+    """Indices of slots that are words separated only by single runs of spaces."""
+    runs: list[list[int]] = []
+    prev_end = -2
+    for k, (tok, _) in enumerate(slots):
+        if tok.kind is not Kind.WORD or tok.code:
+            prev_end = -2
+            continue
+        gap = block_text_between(block, prev_end, tok.start)
+        if runs and gap is not None and gap.strip() == "" and gap:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+        prev_end = tok.start + len(tok.text)
+    return [r for r in runs if r]
+
+
+def block_text_between(block: list[Token], end: int, start: int) -> str | None:
+    if end < 0:
+        return None
+    return "".join(t.text for t in block if end <= t.start < start)
 
 
 def _render(c: Candidate, token: str, style: str) -> str:
@@ -200,16 +247,6 @@ def _roman(block: list[Token], i: int) -> str | None:
     if fixed == tok.text and tok.text.isdigit():
         return None
     return fixed if _ROMAN_OK.fullmatch(fixed) else None
-
-
-def _user_skeletons(terms: Iterable[str]) -> dict[str, str]:
-    from .vietnamese import strip_marks
-
-    out: dict[str, str] = {}
-    for term in terms:
-        for word in term.split():
-            out.setdefault(strip_marks(word).lower(), word)
-    return out
 
 
 def _pair_ids(lm, lexicon) -> dict[tuple[int, int], float]:
