@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -28,12 +28,14 @@ class Job:
     marker: str = "[[{}]]"
     threshold: float = 0.6
     encoding: str | None = None
+    source: str = "auto"
 
     def run(self, text: str):
         from .pipeline import get_restorer
         from .render import mark_uncertain
 
-        result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style)
+        result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style,
+                                                     source=self.source)
         if self.mark_uncertain:
             result.text = mark_uncertain(result, self.marker, self.threshold)
         return result
@@ -299,8 +301,12 @@ def _ocr_one(job: Job, opts: OcrOptions, src: Path, dst: Path | None) -> Outcome
         if opts.hocr:
             text, edits = _ocr_hocr(job, opts, src, pre)
         else:
-            pages = ocr.ocr_path(src, opts.lang, pre, opts.use_text_layer,
-                                 warn=lambda m: print(f"vnrestore: {m}", file=sys.stderr))
+            lang, warning = ocr.choose_lang(opts.lang)
+            if warning:
+                print(f"vnrestore: {warning}", file=sys.stderr)
+            pages = ocr.ocr_path(src, lang, pre, opts.use_text_layer, warn=lambda m: None)
+            # The cleanup uses the channel that matches the OCR language.
+            job = replace(job, source="vie-ocr" if lang.split("+")[0] == "vie" else "auto")
             results = [None if opts.raw else job.run(p) for p in pages]
             text = "\f".join(p if r is None else r.text for p, r in zip(pages, results,
                                                                         strict=True))

@@ -22,6 +22,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Restore garbled OCR output of Vietnamese documents.")
 
 
+class Source(str, Enum):
+    auto = "auto"
+    vie_ocr = "vie-ocr"
+
+
 class ToneStyle(str, Enum):
     old = "old"
     new = "new"
@@ -95,6 +100,10 @@ def clean(
     tone_style: Annotated[ToneStyle, typer.Option(
         help="Tone placement: old (hòa, thủy), new (hoà, thuỷ), keep (as written).")
                           ] = ToneStyle.old,
+    source: Annotated[Source, typer.Option(
+        help="auto: estimate error rates from the text; vie-ocr: output of Tesseract's "
+             "Vietnamese model (also corrects misread marks on valid-looking words).")
+                      ] = Source.auto,
     encoding: Annotated[str | None, typer.Option(
         help="Input encoding (default: detect; utf-8, utf-16, cp1258, tcvn3, vni, viqr).")
                         ] = None,
@@ -110,7 +119,7 @@ def clean(
         if not path.is_file():
             raise UsageError(f"{path}: lexicon file not found")
     job = Job(tone_style.value, tuple(str(p) for p in lexicon or ()), mark_uncertain, marker,
-              uncertain_below, encoding)
+              uncertain_below, encoding, source.value)
     opts = CleanOptions(paths=list(paths or []), output=output, out_dir=out_dir,
                         in_place=in_place, backup_suffix=backup_suffix, force=force,
                         jobs=jobs or os.cpu_count() or 1, report=report, diff=diff, quiet=quiet)

@@ -22,6 +22,10 @@ from .tokenize import Kind, Token, tokenize
 from .vietnamese import place_tone
 
 STYLES = ("old", "new", "keep")
+# Where the text comes from: "auto" estimates the error rates from the text alone;
+# "vie-ocr" is Tesseract's Vietnamese model, whose typical errors (hook read as acute,
+# "tiếu" for "tiểu") are valid-looking words that the estimate cannot see.
+SOURCES = ("auto", "vie-ocr")
 MAX_BLOCK_LINES = 40
 DEFAULT_UNCERTAIN = 0.6
 _ROMAN = regex.compile(r"[IVXl1|]+")
@@ -81,15 +85,18 @@ class Restorer:
         self.generator = CandidateGenerator(inventory, abbreviations)
         self.decoder = Decoder(lm, pairs)
 
-    def restore(self, text: str, *, tone_style: str = "old",
+    def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None) -> Result:
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         normalized = normalize_text(text)
         tokens = tokenize(normalized)
         if params is None:
             params = ChannelParams.estimate((t.text for t in tokens if t.kind is Kind.WORD),
                                             self.generator.inventory.by_skeleton.__contains__)
+            params = params.for_source(source)
         edits: list[Edit] = []
         for block in _blocks(tokens):
             edits.extend(self._restore_block(block, params, tone_style, normalized))
@@ -275,13 +282,15 @@ def get_restorer(lexicon_files: tuple[str, ...] = ()) -> Restorer:
     return Restorer(get_model(), inventory, lexicon)
 
 
-def restore_and_explain(text: str, *, tone_style: str = "old",
+def restore_and_explain(text: str, *, tone_style: str = "old", source: str = "auto",
                         lexicons: Sequence[str | Path] = ()) -> Result:
     """Restore ``text`` and return the result with every edit explained."""
     restorer = get_restorer(tuple(str(p) for p in lexicons))
-    return restorer.restore(text, tone_style=tone_style)
+    return restorer.restore(text, tone_style=tone_style, source=source)
 
 
-def restore(text: str, *, tone_style: str = "old", lexicons: Sequence[str | Path] = ()) -> str:
+def restore(text: str, *, tone_style: str = "old", source: str = "auto",
+            lexicons: Sequence[str | Path] = ()) -> str:
     """Restore garbled Vietnamese OCR text; lines, numbers and codes are kept."""
-    return restore_and_explain(text, tone_style=tone_style, lexicons=lexicons).text
+    return restore_and_explain(text, tone_style=tone_style, source=source,
+                               lexicons=lexicons).text
