@@ -26,6 +26,7 @@ STYLES = ("old", "new", "keep")
 # "vie-ocr" is Tesseract's Vietnamese model, whose typical errors (hook read as acute,
 # "tiếu" for "tiểu") are valid-looking words that the estimate cannot see.
 SOURCES = ("auto", "vie-ocr")
+STAND_INS = frozenset("&@")
 MAX_BLOCK_LINES = 40
 DEFAULT_UNCERTAIN = 0.6
 _ROMAN = regex.compile(r"[IVXl1|]+")
@@ -118,6 +119,9 @@ class Restorer:
                 cands = self.generator.for_number(tok.text, params) if between else \
                     [Candidate(tok.text, "<num>", 0.0, 0.0, "number")]
                 slots.append((tok, cands))
+            elif tok.kind is Kind.PUNCT and tok.text in STAND_INS and _between_words(block, i):
+                # "&" / "@" alone between words is how OCR reads a lone "ở" or "ả".
+                slots.append((tok, self.generator.for_word(tok.text, params)))
             elif tok.kind is Kind.PUNCT and self.lm.id(tok.text) != 0:
                 slots.append((tok, [Candidate(tok.text, tok.text, 0.0, 0.0, "identity")]))
         if self.phrases:
