@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -133,8 +134,7 @@ def _run_stream(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCod
             _write_report(report, "<stdin>", [e.as_dict() for e in result.edits], lines_done)
             if opts.diff:
                 for row in diff_lines(result, job.threshold, color=out.isatty()):
-                    n, _, rest = row.partition(": ")
-                    out.write(f"{int(n) + lines_done}: {rest}\n")
+                    out.write(_shift_row(row, lines_done) + "\n")
             else:
                 out.write(result.text)
             out.flush()
@@ -214,20 +214,48 @@ def _execute(job: Job, opts: CleanOptions, todo: list[tuple[Path, Path | None]]
 
 def _clean_one(job: Job, src: Path, dst: Path | None, backup: str | None, force: bool,
                diff: bool) -> Outcome:
-    """Read, restore, write one file; input and output problems become an Outcome."""
-    from .files import atomic_write, read_text
-    from .render import diff_lines
+    """Read, restore, write one file chunk by chunk (bounded memory); input and output
+    problems become an Outcome.  Nothing is written for a file that fails."""
+    from .files import atomic_writer
 
     try:
-        text = read_text(src, job.encoding)
-        result = job.run(text)
-        rows = diff_lines(result, job.threshold) if diff else []
         if dst is not None and not diff:
-            atomic_write(dst, result.text, backup_suffix=backup, overwrite_backup=force)
-        return Outcome(str(src), True, len(text.split()), [e.as_dict() for e in result.edits],
-                       None if dst is not None or diff else result.text, rows)
+            with atomic_writer(dst, backup_suffix=backup, overwrite_backup=force) as out:
+                words, edits, rows = _stream_file(job, src, out, diff)
+            return Outcome(str(src), True, words, edits, None, rows)
+        # To stdout: spool, so a file that fails half-way prints nothing.
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8",
+                                           newline="") as spool:
+            words, edits, rows = _stream_file(job, src, spool, diff)
+            spool.seek(0)
+            text = spool.read()
+        return Outcome(str(src), True, words, edits, None if diff else text, rows)
     except VnrestoreError as exc:
         return Outcome(str(src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def _stream_file(job: Job, src: Path, out: IO[str], diff: bool
+                 ) -> tuple[int, list[dict], list[str]]:
+    from .files import iter_text_chunks, open_binary
+    from .render import diff_lines
+
+    words, edits, rows, lines = 0, [], [], 0
+    with open_binary(src) as stream:
+        for chunk in iter_text_chunks(stream, job.encoding, name=str(src)):
+            result = job.run(chunk)
+            words += len(chunk.split())
+            edits.extend({**e.as_dict(), "line": e.line + lines} for e in result.edits)
+            if diff:
+                rows.extend(_shift_row(row, lines) for row in diff_lines(result, job.threshold))
+            else:
+                out.write(result.text)
+            lines += chunk.count("\n")
+    return words, edits, rows
+
+
+def _shift_row(row: str, lines: int) -> str:
+    n, _, rest = row.partition(": ")
+    return f"{int(n) + lines}: {rest}"
 
 
 def _say(opts: CleanOptions, message: str, always: bool = False) -> None:
