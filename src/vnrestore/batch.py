@@ -178,7 +178,9 @@ def _run_files(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode
     plan = list(_plan(opts))
     if opts.out_dir is not None:
         check_unique_outputs([(s, d) for s, d in plan if d is not None])
-    todo = [(s, d) for s, d in plan if not _is_fresh(s, d, opts.force)]
+    # Only a mirrored tree skips up-to-date outputs; an output named with -o is always written.
+    skip = opts.out_dir is not None and not opts.force
+    todo = [(s, d) for s, d in plan if not (skip and _is_fresh(s, d, False))]
     skipped = len(plan) - len(todo)
     if skipped:
         _say(opts, f"skipped {skipped} file(s) whose output is newer (use --force to redo)")

@@ -28,6 +28,7 @@ STYLES = ("old", "new", "keep")
 SOURCES = ("auto", "vie-ocr")
 STAND_INS = frozenset("&@")
 MAX_BLOCK_LINES = 40
+MAX_BLOCK_WORDS = 150
 DEFAULT_UNCERTAIN = 0.6
 _ROMAN = regex.compile(r"[IVXl1|]+")
 _ROMAN_OK = regex.compile(r"(?=[IVX])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
@@ -209,9 +210,11 @@ def _edit(tok: Token, text: str, conf: float, alts, kind: str, source: str) -> E
 
 
 def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:
-    """Paragraphs: runs of tokens between blank lines, at most MAX_BLOCK_LINES lines."""
+    """Paragraphs: runs of tokens between blank lines, at most MAX_BLOCK_LINES lines and
+    about MAX_BLOCK_WORDS words (cut after a sentence end when possible), so the decoder's
+    work and memory per block stay bounded even for a megabyte without a newline."""
     block: list[Token] = []
-    lines = 0
+    lines = words = 0
     blank = True
     for tok in tokens:
         if tok.kind is Kind.NEWLINE:
@@ -219,12 +222,16 @@ def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:
             if blank or lines >= MAX_BLOCK_LINES:
                 if block:
                     yield block
-                block, lines = [], 0
+                block, lines, words = [], 0, 0
             blank = True
             continue
         if tok.kind is not Kind.SPACE:
             blank = False
         block.append(tok)
+        words += tok.kind is Kind.WORD
+        if words >= MAX_BLOCK_WORDS and (tok.text in ".;!?" or words >= 2 * MAX_BLOCK_WORDS):
+            yield block
+            block, words = [], 0
     if block:
         yield block
 
