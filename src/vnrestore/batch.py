@@ -123,13 +123,14 @@ def _write_report(report: IO[str] | None, path: str, edits: list[dict], line_off
 def _run_stream(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
     """stdin -> stdout (or -o) chunk by chunk, so input larger than memory streams."""
     from .files import atomic_writer, iter_text_chunks
-    from .render import diff_lines
 
     sink_cm = atomic_writer(opts.output) if opts.output else None
     out = sink_cm.__enter__() if sink_cm else sys.stdout
     lines_done = 0
     try:
         for chunk in iter_text_chunks(sys.stdin.buffer, job.encoding):
+            from .render import diff_lines  # here: empty input must not load the models
+
             result = job.run(chunk)
             _write_report(report, "<stdin>", [e.as_dict() for e in result.edits], lines_done)
             if opts.diff:
