@@ -99,7 +99,7 @@ def evaluate(words: int, repeats: int, only: list[str] | None) -> list[dict]:
                 # Tesseract-vie output is run as `vnrestore clean --source vie-ocr` (as the
                 # `ocr` command does); everything else with the automatic estimate.
                 source = "vie-ocr" if set_name.startswith("synth-vie") else "auto"
-                out, seconds = timed(lambda t, s=source: func(t, s), text, repeats)
+                out, seconds = timed(lambda t, f=func, s=source: f(t, s), text, repeats)
             else:
                 out, seconds = timed(func, text, 1)
             s = score_lines(gold_lines, out.split("\n"))
