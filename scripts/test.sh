@@ -18,5 +18,5 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/python -m ruff check src tests scripts
+.venv/bin/python -m ruff check src tests scripts benchmarks
 .venv/bin/python -m pytest "$@"
