@@ -143,8 +143,9 @@ def summarize(records: list[dict], specs: list[synth.PageSpec]) -> None:
 
 
 def write_txt(records: list[dict], prefix: str, max_lines: int) -> None:
-    if max_lines:
-        records = records[:max_lines]
+    if max_lines and len(records) > max_lines:
+        # Evenly spaced lines: every page (font, degradation draw) is represented.
+        records = [records[i * len(records) // max_lines] for i in range(max_lines)]
     Path(prefix).parent.mkdir(parents=True, exist_ok=True)
     for suffix, key in ((".ocr.txt", "ocr"), (".gold.txt", "source")):
         with open(prefix + suffix, "w", encoding="utf-8") as fh:

@@ -18,7 +18,7 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .channel import CONFUSIONS, ChannelParams, observed_form, skeleton
+from .channel import ChannelParams, observed_form, readings, skeleton
 from .vietnamese import is_syllable, match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
@@ -37,11 +37,15 @@ USER_BONUS = 4.0
 # Weight of the unigram frequency when pruning the candidate list (not when decoding).
 PRUNE_FREQ_WEIGHT = 0.4
 
-# Other readings tried one or two at a time (from the channel's confusion table).
-_ALTERNATIVES: dict[str, list[str]] = defaultdict(list)
-for (_obs, _true), _c in CONFUSIONS.items():
-    if _c <= 1.6:
-        _ALTERNATIVES[strip_marks(_obs)].append(_true)
+# Other readings tried one or two at a time (from the channel's hand-written and learned
+# confusion tables; built on first use, so importing loads no table).
+@lru_cache(maxsize=1)
+def _alternatives() -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for obs, true in readings(1.6):
+        if true not in found[strip_marks(obs)]:
+            found[strip_marks(obs)].append(true)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +150,13 @@ def _readings(skel: str, known: dict[str, list[str]], budget: int = 2) -> set[st
     """Skeletons reachable by up to ``budget`` alternative OCR readings that are known."""
     found = {skel} if skel in known else set()
     frontier = {skel}
+    alternatives = _alternatives()
     for _ in range(budget):
         nxt: set[str] = set()
         for s in frontier:
             for i in range(len(s)):
                 for k in (1, 2):
-                    for alt in _ALTERNATIVES.get(s[i : i + k], ()):
+                    for alt in alternatives.get(s[i : i + k], ()):
                         if len(s[i : i + k]) == k:
                             nxt.add(s[:i] + alt + s[i + k :])
         found |= {s for s in nxt if s in known}

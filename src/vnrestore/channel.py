@@ -5,16 +5,27 @@ error of a non-Vietnamese OCR model), or it was garbled in some other way.  The
 first two are whole-syllable events whose rates are estimated per document
 (``ChannelParams.estimate``); garbling is a weighted edit distance whose costs say
 how easily one glyph is read as another (6 for ô/ơ, "ir" for ư, d for ơ, ...).
+
+The garbling costs are learned per OCR language from synthetic scans
+(``lexicons/channel_{eng,vie}.tsv``, built by ``python -m vnrestore.build channel``):
+-ln P(op | true character) for reading a true character as itself, as the same letter
+with other marks, as another character or as 2-3 characters ("ir" for ư), for losing it,
+and for an extra observed character; plus a table of frequent whole-token misreadings.
+The hand-written costs below are the fallback where the data cannot speak (no table,
+a true character never seen, an observed symbol too rare to estimate).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .vietnamese import is_syllable, strip_marks
+from .vietnamese import is_syllable, place_tone, strip_marks
+
+# ----------------------------------------------------------------------------- hand rules
 
 # Observed string -> true base letter it often stands for, cost in nats (lowercased;
 # "þ" marks an observed capital P at the start of a word, which OCR reads for Đ).
@@ -51,60 +62,326 @@ def _base(ch: str) -> str:
     return strip_marks(ch)
 
 
+def _hand_confusion(o: str, t: str) -> float | None:
+    """The hand table's cost of reading true char ``t`` as the other letter ``o``."""
+    tb = _base(t)
+    cost = CONFUSIONS.get((o, tb))
+    if cost is None:
+        ob = _base(o)
+        if ob != o:
+            cost = CONFUSIONS.get((ob, tb))
+            cost = None if cost is None else cost + 0.3
+    if cost is None:
+        return None
+    return cost + (0.0 if t == tb else MARK_LOST)
+
+
 def _sub(o: str, t: str) -> float:
     if o == t:
         return 0.0
     ob, tb = _base(o), _base(t)
     if ob == tb:
         return MARK_LOST if ob == o else MARK_KEPT_WRONG
-    cost = CONFUSIONS.get((o, tb))
-    if cost is None and ob != o:
-        cost = CONFUSIONS.get((ob, tb))
-        cost = None if cost is None else cost + 0.3
-    if cost is None:
-        return SUBSTITUTE
-    return cost + (0.0 if t == tb else MARK_LOST)
+    cost = _hand_confusion(o, t)
+    return SUBSTITUTE if cost is None else cost
+
+
+# ----------------------------------------------------------------------------- models
+
+
+class ChannelModel:
+    """Costs (nats) of the operations of the weighted edit distance: a true character
+    read as one observed character (``sub``, itself included) or as 2-3 (``multi``),
+    lost (``delete``), and an extra observed character (``insert``).
+
+    This base class holds the hand-written costs; ``LearnedModel`` the estimated ones.
+    """
+
+    name = "hand"
+    meta: dict = {}
+
+    def __init__(self) -> None:
+        # First observed char -> observed strings of the k:1 operations starting with it.
+        self.multi_from: dict[str, tuple[str, ...]] = {}
+        for obs, _, _ in (op for ops in _OPS_FROM.values() for op in ops):
+            if len(obs) > 1 and obs not in self.multi_from.get(obs[0], ()):
+                self.multi_from[obs[0]] = (*self.multi_from.get(obs[0], ()), obs)
+        self._subs: dict[tuple[str, str], float] = {}
+        self._multis: dict[tuple[str, str], float | None] = {}
+
+    def sub(self, o: str, t: str) -> float:
+        return _sub(o, t)
+
+    def multi(self, s: str, t: str) -> float | None:
+        """Cost of reading true char ``t`` as the 2-3 observed chars ``s`` (None: not an op)."""
+        tb = _base(t)
+        cost = CONFUSIONS.get((s, tb))
+        return None if cost is None else cost + (0.0 if t == tb else MARK_LOST)
+
+    def insert(self, o: str) -> float:
+        return 0.3 if o in JUNK else INSERT
+
+    def delete(self, t: str) -> float:
+        return DELETE_VOWEL if _base(t) in "aeiouy" and t != _base(t) else DELETE
+
+    def token(self, observed: str, true: str) -> float | None:
+        """Direct cost of a frequent whole-token misreading, if known."""
+        return None
+
+    def readings(self, max_cost: float) -> Iterable[tuple[str, str]]:
+        """(observed string, true base letter) pairs likely enough to look candidates up by."""
+        return [k for k, c in CONFUSIONS.items() if c <= max_cost]
+
+
+# Hand fallbacks: an observed character seen fewer times than this in the training data
+# keeps its hand-written confusions ("þ" for Đ, rare symbols such as € or ¥).
+MIN_EVIDENCE = 30
+# Weight of the hand-written costs in the mixture with the learned ones: real scans are
+# not the synthetic ones, so what the training data never showed keeps some probability.
+HAND_WEIGHT = 0.05
+# Whole-token costs replace the edit cost only where they are lower.
+TOKEN_MIN = True
+# Learned (observed, true char) readings at most this costly drive the candidate lookup.
+READING_MAX_COST = 3.0
+
+
+def _mix(learned: float, hand: float) -> float:
+    """-ln((1 - w) e^-learned + w e^-hand), w = ``HAND_WEIGHT``."""
+    w = HAND_WEIGHT
+    lo = min(learned, hand)
+    return lo - math.log((1 - w) * math.exp(lo - learned) + w * math.exp(lo - hand))
+
+
+class LearnedModel(ChannelModel):
+    """Costs estimated from synthetic scans (see ``vnrestore.build.channel``)."""
+
+    def __init__(self, name: str, subs: dict[tuple[str, str], float],
+                 multis: dict[tuple[str, str], float], deletes: dict[str, float],
+                 inserts: dict[str, float], unseen: dict[str, tuple[float, float]],
+                 insert_unseen: float, evidence: dict[str, int],
+                 tokens: dict[tuple[str, str], float], meta: dict | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.subs, self.multis_learned, self.deletes = subs, multis, deletes
+        self.inserts, self.unseen, self.insert_unseen = inserts, unseen, insert_unseen
+        self.evidence, self.tokens, self.meta = evidence, tokens, meta or {}
+        starts: dict[str, set[str]] = {}
+        for s, _ in multis:
+            starts.setdefault(s[0], set()).add(s)
+        for first, strings in self.multi_from.items():  # hand k:1 ops the data cannot judge
+            for s in strings:
+                if not self._has_evidence(s):
+                    starts.setdefault(first, set()).add(s)
+        self.multi_from = {k: tuple(sorted(v)) for k, v in starts.items()}
+
+    def _has_evidence(self, s: str) -> bool:
+        return all(self.evidence.get(c, 0) >= MIN_EVIDENCE for c in s)
+
+    def sub(self, o: str, t: str) -> float:
+        cost = self.subs.get((o, t))
+        if cost is None:
+            unseen = self.unseen.get(t)
+            if unseen is None:  # a true character the data never showed
+                return _sub(o, t)
+            cost = unseen[0] if _base(o) == _base(t) else unseen[1]
+            if not self._has_evidence(o):
+                hand = _hand_confusion(o, t)
+                if hand is not None and hand < cost:
+                    return hand
+        return _mix(cost, _sub(o, t))
+
+    def multi(self, s: str, t: str) -> float | None:
+        cost = self.multis_learned.get((s, t))
+        hand = super().multi(s, t)
+        if cost is None:
+            return hand if not self._has_evidence(s) else None
+        return cost if hand is None else _mix(cost, hand)
+
+    def insert(self, o: str) -> float:
+        cost = self.inserts.get(o, self.insert_unseen)
+        if o in JUNK and o not in self.inserts and not self._has_evidence(o):
+            return min(cost, super().insert(o))
+        return _mix(cost, super().insert(o))
+
+    def delete(self, t: str) -> float:
+        cost = self.deletes.get(t)
+        return super().delete(t) if cost is None else _mix(cost, super().delete(t))
+
+    def token(self, observed: str, true: str) -> float | None:
+        return self.tokens.get((observed, true))
+
+    def readings(self, max_cost: float = READING_MAX_COST) -> Iterable[tuple[str, str]]:
+        """Learned readings of a true letter as another letter (or 2-3 chars)."""
+        out = set()
+        for table in (self.subs, self.multis_learned):
+            for (s, t), cost in table.items():
+                if cost <= max_cost and strip_marks(s) != _base(t):
+                    out.add((s, _base(t)))
+        return sorted(out)
+
+    # -- the table file
+
+    @classmethod
+    def load(cls, path) -> LearnedModel:
+        """Read a table written by ``dump`` (TSV records, see lexicons/README.md)."""
+        subs: dict[tuple[str, str], float] = {}
+        multis: dict[tuple[str, str], float] = {}
+        deletes: dict[str, float] = {}
+        inserts: dict[str, float] = {}
+        unseen: dict[str, tuple[float, float]] = {}
+        evidence: dict[str, int] = {}
+        tokens: dict[tuple[str, str], float] = {}
+        meta: dict = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                f = line.rstrip("\n").split("\t")
+                kind = f[0]
+                if kind == "S":
+                    (subs if len(f[1]) == 1 else multis)[(f[1], f[2])] = float(f[3])
+                elif kind == "T":
+                    tokens[(f[1], f[2])] = float(f[3])
+                elif kind == "D":
+                    deletes[f[1]] = float(f[2])
+                elif kind == "I":
+                    inserts[f[1]] = float(f[2])
+                elif kind == "U":
+                    unseen[f[1]] = (float(f[2]), float(f[3]))
+                elif kind == "E":
+                    evidence[f[1]] = int(f[2])
+                elif kind == "#meta":
+                    meta = json.loads(f[1])
+        return cls(meta.get("lang", "?"), subs, multis, deletes, inserts, unseen,
+                   float(meta.get("insert_unseen", INSERT)), evidence, tokens, meta)
+
+    def dump(self, path, header: Iterable[str] = ()) -> None:
+        meta = dict(self.meta, lang=self.name, insert_unseen=round(self.insert_unseen, 2))
+        with open(path, "w", encoding="utf-8") as fh:
+            for line in header:
+                fh.write(f"# {line}\n")
+            fh.write("#meta\t" + json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n")
+            for t, (same, other) in sorted(self.unseen.items()):
+                fh.write(f"U\t{t}\t{same:.2f}\t{other:.2f}\n")
+            for t, cost in sorted(self.deletes.items()):
+                fh.write(f"D\t{t}\t{cost:.2f}\n")
+            for (s, t), cost in sorted({**self.subs, **self.multis_learned}.items(),
+                                       key=lambda kv: (kv[0][1], kv[1], kv[0][0])):
+                fh.write(f"S\t{s}\t{t}\t{cost:.2f}\n")
+            for o, cost in sorted(self.inserts.items()):
+                fh.write(f"I\t{o}\t{cost:.2f}\n")
+            for o, n in sorted(self.evidence.items()):
+                fh.write(f"E\t{o}\t{n}\n")
+            for (o, t), cost in sorted(self.tokens.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+                fh.write(f"T\t{o}\t{t}\t{cost:.2f}\n")
+
+
+LANGS = ("eng", "vie")
+_HAND = ChannelModel()
+
+
+@lru_cache(maxsize=8)
+def get_model(lang: str = "eng") -> ChannelModel:
+    """The learned channel of an OCR language (``lexicons/channel_LANG.tsv``), loaded on
+    first use; the hand-written costs for ``"hand"`` or when there is no table."""
+    if lang == "hand":
+        return _HAND
+    from .data import lexicon_dir
+
+    try:
+        path = lexicon_dir() / f"channel_{lang}.tsv"
+    except FileNotFoundError:
+        return _HAND
+    return LearnedModel.load(path) if path.is_file() else _HAND
+
+
+def distance(model: ChannelModel, observed: str, true: str) -> float:
+    """Weighted edit distance under ``model`` (1:1, k:1, insertion and deletion)."""
+    n, m = len(observed), len(true)
+    inf = math.inf
+    subs, multis = model._subs, model._multis
+    multi_from = model.multi_from
+    d = [[inf] * (m + 1) for _ in range(n + 1)]
+    d[0][0] = 0.0
+    ins = [model.insert(o) for o in observed]
+    dels = [model.delete(t) for t in true]
+    for i in range(n + 1):
+        row, nxt = d[i], d[i + 1] if i < n else None
+        for j in range(m + 1):
+            here = row[j]
+            if here == inf:
+                continue
+            if nxt is not None:
+                o = observed[i]
+                c = here + ins[i]
+                if c < nxt[j]:
+                    nxt[j] = c
+                if j < m:
+                    t = true[j]
+                    key = (o, t)
+                    s = subs.get(key)
+                    if s is None:
+                        s = subs[key] = model.sub(o, t)
+                    c = here + s
+                    if c < nxt[j + 1]:
+                        nxt[j + 1] = c
+                    for obs in multi_from.get(o, ()):
+                        if observed.startswith(obs, i):
+                            key = (obs, t)
+                            if key in multis:
+                                s = multis[key]
+                            else:
+                                s = multis[key] = model.multi(obs, t)
+                            if s is not None:
+                                c = here + s
+                                k = i + len(obs)
+                                if c < d[k][j + 1]:
+                                    d[k][j + 1] = c
+            if j < m:
+                c = here + dels[j]
+                if c < row[j + 1]:
+                    row[j + 1] = c
+    return d[n][m]
 
 
 @lru_cache(maxsize=262144)
-def edit_cost(observed: str, true: str) -> float:
-    """Weighted edit distance: observed OCR string (lowercased) vs a true syllable."""
-    n, m = len(observed), len(true)
-    inf = math.inf
-    d = [[inf] * (m + 1) for _ in range(n + 1)]
-    d[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            here = d[i][j]
-            if here == inf:
-                continue
-            if i < n:
-                o = observed[i]
-                ins = 0.3 if o in JUNK else INSERT
-                if here + ins < d[i + 1][j]:
-                    d[i + 1][j] = here + ins
-                if j < m:
-                    c = here + _sub(o, true[j])
-                    if c < d[i + 1][j + 1]:
-                        d[i + 1][j + 1] = c
-                    for obs, tb, cost in _OPS_FROM.get(o, ()):
-                        k = len(obs)
-                        if k > 1 and observed.startswith(obs, i) and _base(true[j]) == tb:
-                            c = here + cost + (0.0 if true[j] == tb else MARK_LOST)
-                            if c < d[i + k][j + 1]:
-                                d[i + k][j + 1] = c
-            if j < m:
-                t = true[j]
-                dele = DELETE_VOWEL if _base(t) in "aeiouy" and t != _base(t) else DELETE
-                if here + dele < d[i][j + 1]:
-                    d[i][j + 1] = here + dele
-    return d[n][m]
+def edit_cost(observed: str, true: str, lang: str = "eng") -> float:
+    """Weighted edit distance: observed OCR string (lowercased) vs a true syllable,
+    under the channel of OCR language ``lang`` ("hand": the hand-written costs)."""
+    return distance(get_model(lang), observed, true)
+
+
+@lru_cache(maxsize=262144)
+def garble_cost(observed: str, true: str, lang: str = "eng") -> float:
+    """-ln P(observed | true, garbled): the edit cost, or the token table's cost of a
+    frequent misreading where that is lower (the edit model spreads its mass over many
+    readings, so a direct estimate above it would only penalize attested pairs against
+    unattested ones)."""
+    edit = edit_cost(observed, true, lang)
+    cost = get_model(lang).token(observed, true)
+    return edit if cost is None or (TOKEN_MIN and cost > edit) else cost
+
+
+def readings(max_cost: float = 1.6) -> list[tuple[str, str]]:
+    """(observed string, true base letter) readings worth looking candidates up by: the
+    hand table's up to ``max_cost`` and the learned tables' likely ones."""
+    out = set(_HAND.readings(max_cost))
+    for lang in LANGS:
+        model = get_model(lang)
+        if model is not _HAND:
+            out.update(model.readings())
+    return sorted(out)
 
 
 # Primary reading of OCR stand-ins when building the lookup skeleton.
 _PRIMARY = str.maketrans({"6": "o", "0": "o", "1": "l", "4": "a", "3": "a", "þ": "d",
                           "¢": "o", "€": "e", "¥": "y", "&": "a", "@": "o", "|": "i", "w": "u",
                           "j": "i"})
+
+
+@lru_cache(maxsize=65536)
+def canonical(observed: str) -> str:
+    """An observed syllable with its tone where the old style puts it ("hoà" -> "hòa"):
+    tone placement is a style, not an OCR error."""
+    return place_tone(observed, "old")
 
 
 def skeleton(observed: str) -> str:
@@ -123,10 +400,12 @@ def observed_form(token: str) -> str:
 @dataclass(frozen=True)
 class ChannelParams:
     """Per-document error rates.  ``drop``: P(a marked syllable lost every mark);
-    ``garble``: P(a token was misread in some other way)."""
+    ``garble``: P(a token was misread in some other way); ``lang``: whose learned
+    channel prices the garbled readings (the OCR language: "eng", "vie", or "hand")."""
 
     drop: float = 0.01
     garble: float = 0.01
+    lang: str = "eng"
 
     # Share of unmarked syllables in clean Vietnamese prose (corpus sample: 0.08-0.22).
     CLEAN_PLAIN_SHARE = 0.15
@@ -165,20 +444,26 @@ class ChannelParams:
         garble = min(max((odd_share - cls.CLEAN_ODD_SHARE) * 3, 0.001), 0.6)
         return cls(drop=drop, garble=garble)
 
-    # Floor of the garble rate for Tesseract-vie output (dev: 60% fewer word errors at
-    # 0.01, while correct text would lose ~0.1% of its words at that rate).
+    # Floor of the garble rate for Tesseract-vie output when there is no learned table
+    # (dev: 60% fewer word errors at 0.01, while correct text would lose ~0.1% of its
+    # words at that rate).  With a table, the floor is the share of garbled syllables
+    # in its training scans: Tesseract-vie garbles mostly into other valid syllables
+    # ("dàn" for "dân"), which the per-document estimate cannot see.
     VIE_OCR_GARBLE = 0.01
 
     def for_source(self, source: str) -> ChannelParams:
+        """The parameters for text from ``source`` ("vie-ocr": the Tesseract-vie channel)."""
         if source == "vie-ocr":
-            return ChannelParams(self.drop, max(self.garble, self.VIE_OCR_GARBLE))
+            floor = float(get_model("vie").meta.get("garbled_share", self.VIE_OCR_GARBLE))
+            return ChannelParams(self.drop, max(self.garble, floor), "vie")
         return self
 
     def cost(self, observed: str, true: str) -> float:
         """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""
+        observed = canonical(observed)
         if observed == true:
             return -math.log((1 - self.drop) * (1 - self.garble)) if true != strip_marks(true) \
                 else -math.log(1 - self.garble)
         if observed == strip_marks(true):
             return -math.log(self.drop)
-        return -math.log(self.garble) + edit_cost(observed, true)
+        return -math.log(self.garble) + garble_cost(observed, true, self.lang)

@@ -159,7 +159,8 @@ def _image_pages(path: Path) -> Iterator[Page]:
         try:
             for n, frame in enumerate(ImageSequence.Iterator(img), start=1):
                 page = frame.copy()  # detach from the file (the next seek reuses it)
-                page.info.setdefault("dpi", img.info.get("dpi"))
+                if "dpi" in img.info:  # frames may not carry the file's resolution
+                    page.info.setdefault("dpi", img.info["dpi"])
                 yield Page(path, n, image=page)
         except (OSError, ValueError, SyntaxError) as exc:  # truncated / corrupt data
             raise InputError(str(path), f"cannot decode image: {exc}") from exc

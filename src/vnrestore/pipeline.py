@@ -16,7 +16,7 @@ import regex
 
 from .candidates import Candidate, CandidateGenerator, Inventory, PhraseIndex, render, support
 from .channel import ChannelParams
-from .decode import Decoder
+from .decode import Decision, Decoder
 from .normalize import normalize_text
 from .tokenize import Kind, Token, tokenize
 from .vietnamese import place_tone
@@ -99,13 +99,17 @@ class Restorer:
             params = ChannelParams.estimate((t.text for t in tokens if t.kind is Kind.WORD),
                                             self.generator.inventory.by_skeleton.__contains__)
             params = params.for_source(source)
+        # All blocks are decoded in one call: the decoder batches them (much faster).
+        prepared = [self._block_slots(block, params, normalized) for block in _blocks(tokens)]
+        decisions = self.decoder.decode_many([[c for _, c in slots] for slots, _ in prepared])
         edits: list[Edit] = []
-        for block in _blocks(tokens):
-            edits.extend(self._restore_block(block, params, tone_style, normalized))
+        for (slots, fixed), decs in zip(prepared, decisions, strict=True):
+            edits.extend(self._block_edits(slots, fixed, decs, tone_style, normalized))
         return Result(apply_edits(normalized, edits), edits, params, normalized)
 
-    def _restore_block(self, block: list[Token], params: ChannelParams, style: str,
-                       source: str) -> Iterable[Edit]:
+    def _block_slots(self, block: list[Token], params: ChannelParams, source: str
+                     ) -> tuple[list[tuple[Token, list[Candidate]]], list[Edit]]:
+        """The candidates of every decoded token of a block, and the fixed edits."""
         slots: list[tuple[Token, list[Candidate]]] = []
         fixed: list[Edit] = []
         for i, tok in enumerate(block):
@@ -127,7 +131,11 @@ class Restorer:
                 slots.append((tok, [Candidate(tok.text, tok.text, 0.0, 0.0, "identity")]))
         if self.phrases:
             self._support_phrases(block, slots, params)
-        decisions = self.decoder.decode([c for _, c in slots])
+        return slots, fixed
+
+    def _block_edits(self, slots: list[tuple[Token, list[Candidate]]], fixed: list[Edit],
+                     decisions: Sequence[Decision], style: str, source: str
+                     ) -> Iterable[Edit]:
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.index]
             out = _render(chosen, tok.text, style)

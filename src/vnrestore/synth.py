@@ -43,7 +43,7 @@ def _vietnamese_letters() -> str:
     return "".join(lower) + "".join(c.upper() for c in lower)
 
 
-VIETNAMESE_LETTERS = _vietnamese_letters()  # 134 precomposed letters incl. đ/Đ
+VIETNAMESE_LETTERS = _vietnamese_letters()  # 12 vowels x 6 tones + đ, both cases: 146
 _EXTRA = "“”‘’–—…°%§·«»"
 ALLOWED_CHARS = frozenset(VIETNAMESE_LETTERS + _EXTRA
                           + "".join(chr(c) for c in range(0x20, 0x7F)))
@@ -250,8 +250,8 @@ DEGRADATIONS: dict[str, Degradation] = {
                             speckle=0.0005, angle=0.6, ink=(0, 60), uneven=0.15,
                             thin_thick=0.4, binarize=0.2),
     "heavy": Degradation(dpi=(150, 120, 100), blur=(1.0, 1.8), noise=(6, 16),
-                         speckle=0.002, angle=1.2, ink=(10, 70), uneven=0.25,
-                         thin_thick=0.6, binarize=0.3),
+                         speckle=0.002, angle=1.2, ink=(0, 45), uneven=0.25,
+                         thin_thick=0.9, fatten=(3, 5), binarize=0.3),
 }
 
 

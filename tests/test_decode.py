@@ -1,0 +1,145 @@
+"""The Viterbi decoder against brute force over every path of small random lattices."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from vnrestore import decode
+from vnrestore.candidates import Candidate
+from vnrestore.decode import BOS, EOS, Decoder
+
+VOCAB = 12  # ids 0..11; 1 = <s>, 2 = </s>
+
+
+class ToyLM:
+    """A trigram "model" with a random score for every (u, v, w): a random bigram score
+    of (v, w) plus ``noise`` times a random one of (u, v, w), normalized over w."""
+
+    def __init__(self, seed: int, noise: float = 1.0) -> None:
+        rng = np.random.default_rng(seed)
+        logit = 2 * rng.normal(size=(1, VOCAB, VOCAB)) + noise * rng.normal(size=(VOCAB,) * 3)
+        self.table = logit - np.log(np.exp(logit).sum(axis=2, keepdims=True))
+
+    def id(self, token: str) -> int:
+        return int(token[1:])
+
+    def ids(self, tokens) -> np.ndarray:
+        return np.array([self.id(t) for t in tokens], dtype=np.int64)
+
+    def logprob(self, u, v, w) -> np.ndarray:
+        return self.table[np.asarray(u), np.asarray(v), np.asarray(w)]
+
+
+def _lattice(rng: np.random.Generator, n: int, max_k: int) -> list[list[Candidate]]:
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(1, max_k + 1))
+        ids = rng.choice([0, *range(3, VOCAB)], size=k, replace=False)
+        out.append([Candidate(f"w{i}", f"w{i}", float(rng.exponential()), 0.0) for i in ids])
+    return out
+
+
+def _path_cost(lm: ToyLM, lattice, path, bonus) -> float:
+    ids = [BOS, BOS, *(lm.id(lattice[t][k].lm_token) for t, k in enumerate(path)), EOS]
+    total = sum(lattice[t][k].channel + lattice[t][k].prior for t, k in enumerate(path))
+    for t in range(2, len(ids)):
+        total -= lm.table[ids[t - 2], ids[t - 1], ids[t]] + bonus.get((ids[t - 1], ids[t]), 0)
+    return total
+
+
+def _local_scores(lm: ToyLM, lattice, path, t: int) -> list[float]:
+    """Cost of every candidate of position t with the other positions as in ``path``."""
+    ids = [BOS, BOS, *(lm.id(lattice[i][k].lm_token) for i, k in enumerate(path)), EOS]
+    out = []
+    for c in lattice[t]:
+        ids[t + 2] = lm.id(c.lm_token)
+        score = c.channel + c.prior
+        for s in range(t + 2, min(t + 5, len(ids))):
+            score -= lm.table[ids[s - 2], ids[s - 1], ids[s]]
+        out.append(score)
+    return out
+
+
+def _check(lm: ToyLM, decoder: Decoder, lattices, bonus) -> None:
+    for lattice, decisions in zip(lattices, decoder.decode_many(lattices), strict=True):
+        assert len(decisions) == len(lattice)
+        paths = list(itertools.product(*(range(len(p)) for p in lattice)))
+        costs = [_path_cost(lm, lattice, p, bonus) for p in paths]
+        path = tuple(d.index for d in decisions)
+        assert _path_cost(lm, lattice, path, bonus) == pytest.approx(min(costs), abs=1e-9)
+        for t, d in enumerate(decisions):
+            local = _local_scores(lm, lattice, path, t)
+            assert d.scores == pytest.approx(local, abs=1e-9)
+            p = np.exp(-(np.array(local) - min(local)))
+            assert d.confidence == pytest.approx(p[d.index] / p.sum(), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_search_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lm = ToyLM(seed)
+    bonus = {(int(a), int(b)): 0.7 for a, b in rng.integers(3, VOCAB, size=(10, 2))}
+    # Mostly multi-candidate positions, and some runs of single ones that cut segments.
+    lattices = [_lattice(rng, int(rng.integers(0, 7)), int(rng.choice([1, 2, 4])))
+                for _ in range(12)]
+    _check(lm, Decoder(lm, bonus, prune=False), lattices, bonus)
+    # Pruning never goes below keep_min candidates: with no longer list it changes nothing.
+    decoder = Decoder(lm, bonus)
+    decoder.keep_min = 4
+    _check(lm, decoder, lattices, bonus)
+
+
+def test_one_block_at_a_time_together_and_in_chunks_agree(monkeypatch) -> None:
+    rng = np.random.default_rng(7)
+    lm = ToyLM(7)
+    lattices = [_lattice(rng, int(rng.integers(0, 30)), 9) for _ in range(8)]
+    decoder = Decoder(lm, {})
+    together = decoder.decode_many(lattices)
+    assert together == [decoder.decode(lat) for lat in lattices]
+    monkeypatch.setattr(decode, "CHUNK_POSITIONS", 20)
+    assert decoder.decode_many(lattices) == together
+
+
+@pytest.mark.parametrize("high", [50, 2**62])  # packed sort, and argsort when keys are wide
+def test_unique_matches_numpy(high: int) -> None:
+    key = np.random.default_rng(0).integers(0, high, size=1000)
+    key[::7] = key[0]
+    uniq, inverse = decode._unique(key)
+    want, want_inverse = np.unique(key, return_inverse=True)
+    assert np.array_equal(uniq, want) and np.array_equal(inverse, want_inverse)
+
+
+def test_pruned_search_is_close_and_scores_every_candidate() -> None:
+    rng = np.random.default_rng(3)
+    lm = ToyLM(3, noise=0.5)
+    lattices = [_lattice(rng, 8, 9) for _ in range(10)]
+    exact = Decoder(lm, {}, prune=False).decode_many(lattices)
+    decoder = Decoder(lm, {})
+    decoder.keep_margin = 4.0  # prunes about a quarter of the candidates here
+    pruned = decoder.decode_many(lattices)
+    same = 0
+    for lattice, a, b in zip(lattices, exact, pruned, strict=True):
+        path = [d.index for d in b]
+        for t, d in enumerate(b):
+            assert len(d.scores) == len(lattice[t])
+            assert d.scores == pytest.approx(_local_scores(lm, lattice, path, t), abs=1e-9)
+        same += [d.index for d in a] == path
+    assert same >= 8
+
+
+def test_trivial_inputs() -> None:
+    lm = ToyLM(0)
+    decoder = Decoder(lm, {})
+    assert decoder.decode([]) == []
+    assert decoder.decode_many([]) == []
+    single = [[Candidate("w3", "w3", 0.5)], [Candidate("w4", "w4", 0.0)]]
+    out = decoder.decode(single)
+    assert [d.index for d in out] == [0, 0]
+    assert all(d.confidence == 1.0 for d in out)
+    expected = 0.5 - lm.table[BOS, BOS, 3] - lm.table[BOS, 3, 4] - lm.table[3, 4, EOS]
+    assert out[0].scores[0] == pytest.approx(expected)
+    assert not math.isnan(out[1].confidence)

@@ -1,0 +1,253 @@
+"""vnrestore.ocr: loading, preprocessing, Tesseract calls, hOCR rewriting."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from vnrestore import ocr
+from vnrestore.errors import InputError, MissingDependencyError
+from vnrestore.synth import usable_fonts
+
+LINES = [
+    "Thực hiện Kế hoạch số 306 của Ủy ban nhân dân tỉnh về công tác",
+    "thông tin đối ngoại năm 2024, đảm bảo sự thống nhất và hiệu quả.",
+]
+
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
+                                     reason="tesseract not installed")
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
+                                   reason="poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    """Two Vietnamese lines at ~300 dpi (12 pt = 50 px) in a covering font."""
+    fonts = usable_fonts()
+    if not fonts:
+        pytest.skip("no font covering Vietnamese installed")
+    font = ImageFont.truetype(fonts[0].path, 50)
+    img = Image.new("RGB", (1800, 420), "white")
+    draw = ImageDraw.Draw(img)
+    for k, line in enumerate(LINES):
+        draw.text((80, 150 + 90 * k), line, font=font, fill=(20, 20, 20), anchor="ls")
+    img.info["dpi"] = (300, 300)
+    return img
+
+
+def test_grayscale_gives_one_channel(page):
+    assert ocr.grayscale(page).mode == "L"
+    rgba = page.convert("RGBA")
+    assert ocr.grayscale(rgba).getpixel((0, 0)) == 255  # transparent/white stays paper
+
+
+def test_binarize_yields_two_levels(page):
+    noisy = np.asarray(page.convert("L"), dtype=np.int16)
+    noisy = noisy + np.random.default_rng(0).integers(-20, 20, noisy.shape)
+    img = Image.fromarray(noisy.clip(0, 255).astype(np.uint8), "L")
+    values = set(np.unique(np.asarray(ocr.binarize(img))).tolist())
+    assert values == {0, 255}
+
+
+def test_deskew_recovers_the_angle(page):
+    for angle in (3.0, -2.0):
+        rotated = page.convert("L").rotate(angle, expand=True, fillcolor=255,
+                                           resample=Image.Resampling.BICUBIC)
+        assert abs(ocr.estimate_skew(rotated) - angle) < 1.0
+        assert abs(ocr.estimate_skew(ocr.deskew(rotated))) < 1.0
+    assert ocr.deskew(page.convert("L")) is not None
+
+
+def test_upscale_increases_size_of_low_resolution_pages():
+    low = Image.new("L", (827, 1169), 255)  # A4 at 100 dpi, no metadata
+    up = ocr.upscale(low)
+    assert up.width > 2 * low.width and abs(up.info["dpi"][0] - 300) < 5
+    tagged = Image.new("L", (400, 100), 255)  # a strip: only metadata can tell
+    tagged.info["dpi"] = (150, 150)
+    assert ocr.upscale(tagged).size == (800, 200)
+    fine = Image.new("L", (2480, 3508), 255)
+    assert ocr.upscale(fine) is fine
+
+
+def test_preprocess_steps_are_named_and_switchable(page):
+    names = [name for name, _ in ocr.PREPROCESS_STEPS]
+    assert names == ["grayscale", "upscale", "binarize", "deskew"]
+    assert ocr.preprocess(page, ocr.Preprocess.none()) is page
+    only_gray = ocr.Preprocess(upscale=False, binarize=False, deskew=False)
+    assert ocr.preprocess(page, only_gray).mode == "L"
+
+
+def test_multipage_tiff_gives_every_frame(tmp_path, page):
+    path = tmp_path / "two.tiff"
+    page.save(path, save_all=True, append_images=[page.rotate(180)])
+    pages = list(ocr.load_pages(path))
+    assert [p.number for p in pages] == [1, 2]
+    assert all(p.image is not None and p.image.size == page.size for p in pages)
+
+
+@needs_poppler
+def test_pdf_is_rendered_with_pdftoppm(tmp_path, page):
+    path = tmp_path / "one.pdf"
+    page.save(path, resolution=300)
+    pages = list(ocr.load_pages(path, dpi=150))
+    assert len(pages) == 1 and pages[0].image is not None
+    assert abs(pages[0].image.width - page.width / 2) < 5  # 300-dpi page rendered at 150
+
+
+@needs_poppler
+def test_pdf_without_text_layer_falls_back_to_the_image(tmp_path, page):
+    path = tmp_path / "scan.pdf"
+    page.save(path, resolution=300)
+    [only] = list(ocr.load_pages(path, use_text_layer=True))
+    assert only.text is None and only.image is not None
+
+
+def _text_pdf(text: str) -> bytes:
+    """A minimal one-page PDF with a real text layer (Helvetica, ASCII)."""
+    stream = f"BT /F1 24 Tf 72 700 Td ({text}) Tj ET".encode()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, xref)
+    return out
+
+
+@needs_poppler
+def test_pdf_text_layer_is_used_when_asked(tmp_path):
+    path = tmp_path / "born-digital.pdf"
+    path.write_bytes(_text_pdf("Hello text layer"))
+    [only] = list(ocr.load_pages(path, use_text_layer=True))
+    assert only.image is None and "Hello text layer" in only.text
+    [rendered] = list(ocr.load_pages(path, dpi=50))
+    assert rendered.text is None and rendered.image is not None
+
+
+def test_unreadable_inputs_raise_input_error(tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image at all", encoding="utf-8")
+    with pytest.raises(InputError, match="not a readable image"):
+        list(ocr.load_pages(bad))
+    with pytest.raises(InputError):
+        list(ocr.load_pages(tmp_path / "missing.png"))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n garbage")
+    if shutil.which("pdfinfo"):
+        with pytest.raises(InputError, match="PDF"):
+            list(ocr.load_pages(broken))
+
+
+def test_encrypted_pdf_message():
+    err = ocr._pdf_error(ocr.Path("x.pdf"), "Command Line Error: Incorrect password\n")
+    assert isinstance(err, InputError) and "encrypted" in err.reason
+
+
+def test_missing_tesseract_gives_apt_hint(monkeypatch):
+    monkeypatch.setattr(ocr, "TESSERACT_CMD", "tesseract-not-installed-here")
+    with pytest.raises(MissingDependencyError, match="apt-get install -y tesseract-ocr"):
+        ocr.probe_tesseract()
+
+
+def test_missing_pdftoppm_gives_apt_hint(monkeypatch, tmp_path, page):
+    path = tmp_path / "one.pdf"
+    page.save(path)
+    monkeypatch.setattr(ocr, "PDFTOPPM_CMD", "pdftoppm-not-installed-here")
+    with pytest.raises(MissingDependencyError, match="poppler-utils"):
+        list(ocr.load_pages(path))
+
+
+def test_choose_lang(monkeypatch):
+    monkeypatch.setattr(ocr, "probe_tesseract",
+                        lambda: ocr.TesseractInfo("5.3.0", ("eng", "osd")))
+    lang, warning = ocr.choose_lang(None)
+    assert lang == "eng" and "tesseract-ocr-vie" in warning
+    assert ocr.choose_lang("eng") == ("eng", None)
+    with pytest.raises(MissingDependencyError, match="tesseract-ocr-vie"):
+        ocr.choose_lang("vie")
+    monkeypatch.setattr(ocr, "probe_tesseract",
+                        lambda: ocr.TesseractInfo("5.3.0", ("eng", "vie")))
+    assert ocr.choose_lang(None) == ("vie", None)
+
+
+@needs_tesseract
+def test_probe_reports_version_and_languages():
+    info = ocr.probe_tesseract()
+    assert re.match(r"\d+\.\d+", info.version) and "eng" in info.languages
+
+
+@needs_tesseract
+def test_ocr_vie_reads_most_words(tmp_path, page):
+    if "vie" not in ocr.probe_tesseract().languages:
+        pytest.skip("tesseract-ocr-vie not installed")
+    path = tmp_path / "page.png"
+    page.save(path, dpi=(300, 300))
+    [text] = ocr.ocr_path(path, lang="vie")
+    got = text.split()
+    want = " ".join(LINES).split()
+    assert sum(w in got for w in want) >= 0.8 * len(want)
+
+
+@needs_tesseract
+def test_hocr_roundtrip_keeps_bboxes(page):
+    hocr = ocr.ocr_hocr(page, "eng")
+    seen: list[list[str]] = []
+
+    def upper(words: list[str]) -> list[str]:
+        seen.append(words)
+        return [w.upper() for w in words]
+
+    out = ocr.hocr_replace_words(hocr, upper)
+    assert len(seen) == 2  # one call per text line
+    bbox = re.compile(r"bbox \d+ \d+ \d+ \d+")
+    assert bbox.findall(out) == bbox.findall(hocr)
+    assert "THONG" in out or "THÔNG" in out
+
+
+HOCR = """<div class='ocr_page'>
+ <span class='ocr_line' id='line_1_1' title="bbox 1 2 3 4">
+  <span class='ocrx_word' id='word_1_1' title='bbox 1 2 3 4; x_wconf 90'>Tu</span>
+  <span class='ocrx_word' id='word_1_2' title='bbox 5 2 7 4; x_wconf 90'>do</span>
+ </span>
+ <span class='ocr_line' id='line_1_2' title="bbox 1 6 3 8">
+  <span class='ocrx_word' id='word_1_3' title='bbox 1 6 3 8'><strong>A&amp;B</strong></span>
+ </span>
+</div>"""
+
+
+def test_hocr_replace_words_per_line():
+    calls: list[list[str]] = []
+
+    def fix(words: list[str]) -> list[str]:
+        calls.append(words)
+        return {"Tu do": ["Tự", "do"], "A&B": ["<x>&"]}[" ".join(words)]
+
+    out = ocr.hocr_replace_words(HOCR, fix)
+    assert calls == [["Tu", "do"], ["A&B"]]
+    assert ">Tự</span>" in out and "<strong>&lt;x&gt;&amp;</strong>" in out
+    assert out.replace("Tự", "Tu").replace("&lt;x&gt;&amp;", "A&amp;B") == HOCR
+    with pytest.raises(ValueError):
+        ocr.hocr_replace_words(HOCR, lambda words: words[:1])
+
+
+def test_import_is_light():
+    code = ("import sys, vnrestore.ocr; "
+            "print(any(m in sys.modules for m in ('PIL', 'pytesseract', 'numpy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
