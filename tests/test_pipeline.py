@@ -4,6 +4,7 @@ Golden cases live in tests/data/cases.json (schema in tests/data/README.md).
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,20 @@ def test_any_text_keeps_lines_and_never_fails(text):
     out = vnrestore.restore(text)
     assert out.count("\n") + out.count("\r") - out.count("\r\n") == \
         text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def test_output_does_not_depend_on_hash_seed(tmp_path):
+    """Set and dict order must never decide a reading: place names whose skeletons
+    collide (Điện Hòa / Diễn Hoa, Tân Thành / Tân Thạnh) once flipped with the seed."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "names.txt"
+    src.write_text("Nguoi dan xa Dien Hoa, TX Dien Ban, tinh Quang Nam va tinh Thanh Hoa, "
+                   "huyen Thuong Xuan, xa Yen Nhan, Xuan Cao, Bat Mot, Tan Thanh.\n",
+                   encoding="utf-8")
+    outs = {subprocess.run([sys.executable, "-m", "vnrestore", "clean", "-q", str(src)],
+                           capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "5")}
+    assert len(outs) == 1

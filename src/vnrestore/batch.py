@@ -30,13 +30,14 @@ class Job:
     threshold: float = 0.6
     encoding: str | None = None
     source: str = "auto"
+    explain: bool = True  # keep every edit with its alternatives (for a --report)
 
     def run(self, text: str):
         from .pipeline import get_restorer
         from .render import mark_uncertain
 
         result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style,
-                                                     source=self.source)
+                                                     source=self.source, explain=self.explain)
         if self.mark_uncertain:
             result.text = mark_uncertain(result, self.marker, self.threshold)
         return result
@@ -132,7 +133,9 @@ def _run_stream(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCod
             from .render import diff_lines  # here: empty input must not load the models
 
             result = job.run(chunk)
-            _write_report(report, "<stdin>", [e.as_dict() for e in result.edits], lines_done)
+            if report is not None:
+                _write_report(report, "<stdin>", [e.as_dict() for e in result.edits],
+                              lines_done)
             if opts.diff:
                 for row in diff_lines(result, job.threshold, color=out.isatty()):
                     out.write(_shift_row(row, lines_done) + "\n")
@@ -247,7 +250,8 @@ def _stream_file(job: Job, src: Path, out: IO[str], diff: bool
         for chunk in iter_text_chunks(stream, job.encoding, name=str(src)):
             result = job.run(chunk)
             words += len(chunk.split())
-            edits.extend({**e.as_dict(), "line": e.line + lines} for e in result.edits)
+            if job.explain:  # only a --report needs the edits kept
+                edits.extend({**e.as_dict(), "line": e.line + lines} for e in result.edits)
             if diff:
                 rows.extend(_shift_row(row, lines) for row in diff_lines(result, job.threshold))
             else:

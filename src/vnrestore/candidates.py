@@ -95,20 +95,30 @@ class PhraseIndex:
 
     def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = ()) -> None:
         self.entries: dict[str, tuple[str, bool]] = {}  # skeleton -> (phrase, is_user)
-        for phrase in names:
-            self._add(phrase, False)
+        ambiguous: set[str] = set()
+        for phrase in sorted(names):
+            key = self._key(phrase)
+            if key and self.entries.get(key, (phrase,))[0] != phrase:
+                ambiguous.add(key)  # "Thanh Hóa" / "Thành Hòa": the LM decides, not us
+            elif key:
+                self.entries[key] = (phrase, False)
+        for key in ambiguous:
+            del self.entries[key]
         for phrase in user_terms:
-            self._add(phrase, True)
+            key = self._key(phrase, user=True)
+            if key:
+                self.entries[key] = (phrase, True)
+        self.has_user_terms = any(user for _, user in self.entries.values())
         self.keys_by_len: dict[int, list[str]] = defaultdict(list)
         for key in self.entries:
             self.keys_by_len[key.count(" ") + 1].append(key)
 
-    def _add(self, phrase: str, user: bool) -> None:
+    def _key(self, phrase: str, user: bool = False) -> str:
+        """The skeleton key of a phrase ("" when it is not indexed: names need 2+ words)."""
         words = phrase.split()
         if 1 <= len(words) <= self.MAX_WORDS and (user or len(words) > 1):
-            key = " ".join(skeleton(w.lower()) for w in words)
-            if user or key not in self.entries:
-                self.entries[key] = (phrase, user)
+            return " ".join(skeleton(w.lower()) for w in words)
+        return ""
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -177,17 +187,19 @@ class CandidateGenerator:
 
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
     def _syllables(self, observed: str, wide: bool) -> tuple[str, ...]:
+        """Known syllables the token may stand for, likeliest skeletons first (the same
+        skeleton, then OCR readings, then fuzzy matches): pricing them in this order
+        lets the channel's bound drop the unlikely ones early."""
         skel = skeleton(observed)
         known = self.inventory.by_skeleton
-        bases = {skel} if skel in known else set()
+        bases = [skel] if skel in known else []
         if wide and skel:
-            bases |= _readings(skel, known)
+            bases += sorted(_readings(skel, known))
             cutoff = 1 if len(skel) <= 4 else 2
-            for base, _, _ in process.extract(skel, self.inventory.skeletons,
-                                              scorer=Levenshtein.distance,
-                                              score_cutoff=cutoff, limit=30):
-                bases.add(base)
-        return tuple(s for b in sorted(bases) for s in known[b])
+            fuzzy = process.extract(skel, self.inventory.skeletons, scorer=Levenshtein.distance,
+                                    score_cutoff=cutoff, limit=30)
+            bases += [base for base, _, _ in sorted(fuzzy, key=lambda m: (m[1], m[0]))]
+        return tuple(s for b in dict.fromkeys(bases) for s in known[b])
 
     def for_word(self, token: str, params: ChannelParams, *, code: bool = False) -> list[Candidate]:
         """Candidates of one word token (original case): the token itself first."""
@@ -207,10 +219,16 @@ class CandidateGenerator:
             return tuple(out)
         # A clean document needs only the tone variants of a known syllable.
         wide = not (identity.source == "syllable" and params.garble < 0.02)
+        # Readings beyond the beam of the best so far are dropped by _prune anyway; the
+        # bound lets the channel give up on them early (the costliest step on OCR text).
+        floor = min(c.channel + c.prior for c in out)
         for syl in self._syllables(observed, wide):
             if syl == plain:
                 continue
-            out.append(Candidate(syl, syl, params.cost(observed, syl)))
+            cost = params.cost(observed, syl, floor + CHANNEL_BEAM)
+            if cost <= floor + CHANNEL_BEAM:
+                out.append(Candidate(syl, syl, cost))
+                floor = min(floor, cost)
         return tuple(self._prune(out))
 
     def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:

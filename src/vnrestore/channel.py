@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -108,6 +109,8 @@ class ChannelModel:
                 self.multi_from[obs[0]] = (*self.multi_from.get(obs[0], ()), obs)
         self._subs: dict[tuple[str, str], float] = {}
         self._multis: dict[tuple[str, str], float | None] = {}
+        self._inserts: dict[str, float] = {}
+        self._deletes: dict[str, float] = {}
 
     def sub(self, o: str, t: str) -> float:
         return _sub(o, t)
@@ -293,17 +296,40 @@ def get_model(lang: str = "eng") -> ChannelModel:
     return LearnedModel.load(path) if path.is_file() else _HAND
 
 
-def distance(model: ChannelModel, observed: str, true: str) -> float:
-    """Weighted edit distance under ``model`` (1:1, k:1, insertion and deletion)."""
+def _memo(table: dict[str, float], key: str, compute: Callable[[str], float]) -> float:
+    value = table.get(key)
+    if value is None:
+        value = table[key] = compute(key)
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _observed_ops(model: ChannelModel, observed: str
+                  ) -> tuple[list[float], list[tuple[str, ...]]]:
+    """Per position of an observed string (priced against many syllables in a row): the
+    cost of its character as an insertion, and the k:1 observed strings starting there."""
+    ins = [_memo(model._inserts, o, model.insert) for o in observed]
+    multi_at = [tuple(s for s in model.multi_from.get(o, ()) if observed.startswith(s, i))
+                for i, o in enumerate(observed)]
+    return ins, multi_at
+
+
+def distance(model: ChannelModel, observed: str, true: str, limit: float = math.inf) -> float:
+    """Weighted edit distance under ``model`` (1:1, k:1, insertion and deletion), or inf
+    as soon as it is sure to exceed ``limit``."""
     n, m = len(observed), len(true)
     inf = math.inf
     subs, multis = model._subs, model._multis
-    multi_from = model.multi_from
     d = [[inf] * (m + 1) for _ in range(n + 1)]
     d[0][0] = 0.0
-    ins = [model.insert(o) for o in observed]
-    dels = [model.delete(t) for t in true]
+    ins, multi_at = _observed_ops(model, observed)
+    dels = [_memo(model._deletes, t, model.delete) for t in true]
     for i in range(n + 1):
+        # Every path to the end enters row i or jumps (k:1, k <= 3) past it into one of
+        # the next two rows from an earlier row; costs are non-negative, so the least
+        # value there bounds the result from below.
+        if limit < inf and min(min(r) for r in d[i : i + 3]) > limit:
+            return inf
         row, nxt = d[i], d[i + 1] if i < n else None
         for j in range(m + 1):
             here = row[j]
@@ -323,18 +349,17 @@ def distance(model: ChannelModel, observed: str, true: str) -> float:
                     c = here + s
                     if c < nxt[j + 1]:
                         nxt[j + 1] = c
-                    for obs in multi_from.get(o, ()):
-                        if observed.startswith(obs, i):
-                            key = (obs, t)
-                            if key in multis:
-                                s = multis[key]
-                            else:
-                                s = multis[key] = model.multi(obs, t)
-                            if s is not None:
-                                c = here + s
-                                k = i + len(obs)
-                                if c < d[k][j + 1]:
-                                    d[k][j + 1] = c
+                    for obs in multi_at[i]:
+                        key = (obs, t)
+                        if key in multis:
+                            s = multis[key]
+                        else:
+                            s = multis[key] = model.multi(obs, t)
+                        if s is not None:
+                            c = here + s
+                            k = i + len(obs)
+                            if c < d[k][j + 1]:
+                                d[k][j + 1] = c
             if j < m:
                 c = here + dels[j]
                 if c < row[j + 1]:
@@ -349,15 +374,38 @@ def edit_cost(observed: str, true: str, lang: str = "eng") -> float:
     return distance(get_model(lang), observed, true)
 
 
-@lru_cache(maxsize=262144)
-def garble_cost(observed: str, true: str, lang: str = "eng") -> float:
+# (observed, true, lang) -> the edit cost if known, else minus a bound it exceeds.
+_BOUNDED: dict[tuple[str, str, str], float] = {}
+_BOUNDED_SIZE = 1 << 19
+
+
+def bounded_edit_cost(observed: str, true: str, lang: str, limit: float) -> float:
+    """``edit_cost``, or inf when it exceeds ``limit`` (found out cheaply, and cached)."""
+    key = (observed, true, lang)
+    known = _BOUNDED.get(key)
+    if known is not None:
+        if known >= 0:
+            return known
+        if -known >= limit:
+            return math.inf
+    cost = distance(get_model(lang), observed, true, limit)
+    if len(_BOUNDED) >= _BOUNDED_SIZE:
+        _BOUNDED.clear()  # bound memory on long runs
+    _BOUNDED[key] = -limit if cost == math.inf else cost
+    return cost
+
+
+def garble_cost(observed: str, true: str, lang: str = "eng", limit: float = math.inf
+                ) -> float:
     """-ln P(observed | true, garbled): the edit cost, or the token table's cost of a
     frequent misreading where that is lower (the edit model spreads its mass over many
     readings, so a direct estimate above it would only penalize attested pairs against
-    unattested ones)."""
-    edit = edit_cost(observed, true, lang)
+    unattested ones).  inf when it is sure to exceed ``limit``."""
     cost = get_model(lang).token(observed, true)
-    return edit if cost is None or (TOKEN_MIN and cost > edit) else cost
+    if cost is not None and TOKEN_MIN:
+        return min(cost, bounded_edit_cost(observed, true, lang, min(cost, limit)))
+    edit = bounded_edit_cost(observed, true, lang, limit)
+    return edit if cost is None else cost
 
 
 def readings(max_cost: float = 1.6) -> list[tuple[str, str]]:
@@ -423,16 +471,16 @@ class ChannelParams:
         words in clean text, so they are not evidence of garbling.
         """
         valid = plain = odd = total = 0
-        for w in words:
+        for w, n in Counter(words).items():  # documents repeat words: judge each once
             if not any(c.isalpha() for c in w):
                 continue
-            total += 1
+            total += n
             if is_syllable(w):
-                valid += 1
-                plain += strip_marks(w) == w
+                valid += n
+                plain += n * (strip_marks(w) == w)
             if not w.isalpha() or (w[0].islower() and known is not None
                                    and not known(skeleton(w.lower()))):
-                odd += 1
+                odd += n
         if total < 3 or valid == 0:
             return cls()
         # Shrink toward "clean" for small samples so a short line is not over-corrected.
@@ -458,12 +506,14 @@ class ChannelParams:
             return ChannelParams(self.drop, max(self.garble, floor), "vie")
         return self
 
-    def cost(self, observed: str, true: str) -> float:
-        """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""
+    def cost(self, observed: str, true: str, limit: float = math.inf) -> float:
+        """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable
+        (inf when it would exceed ``limit``: the caller drops such readings)."""
         observed = canonical(observed)
         if observed == true:
             return -math.log((1 - self.drop) * (1 - self.garble)) if true != strip_marks(true) \
                 else -math.log(1 - self.garble)
         if observed == strip_marks(true):
             return -math.log(self.drop)
-        return -math.log(self.garble) + garble_cost(observed, true, self.lang)
+        base = -math.log(self.garble)
+        return base + garble_cost(observed, true, self.lang, limit - base)

@@ -119,7 +119,7 @@ def clean(
         if not path.is_file():
             raise UsageError(f"{path}: lexicon file not found")
     job = Job(tone_style.value, tuple(str(p) for p in lexicon or ()), mark_uncertain, marker,
-              uncertain_below, encoding, source.value)
+              uncertain_below, encoding, source.value, explain=report is not None)
     opts = CleanOptions(paths=list(paths or []), output=output, out_dir=out_dir,
                         in_place=in_place, backup_suffix=backup_suffix, force=force,
                         jobs=jobs or os.cpu_count() or 1, report=report, diff=diff, quiet=quiet)
@@ -160,7 +160,7 @@ def ocr(
                       hocr=hocr, use_text_layer=use_text_layer,
                       preprocess=tuple(s for s in steps if s not in (no_preprocess or ())),
                       jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
-    raise typer.Exit(int(run_ocr(Job(tone_style.value), opts)))
+    raise typer.Exit(int(run_ocr(Job(tone_style.value, explain=report is not None), opts)))
 
 
 @app.command("eval")

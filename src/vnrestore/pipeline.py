@@ -88,7 +88,9 @@ class Restorer:
         self.decoder = Decoder(lm, pairs)
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
-                params: ChannelParams | None = None) -> Result:
+                params: ChannelParams | None = None, explain: bool = True) -> Result:
+        """Restore ``text``.  ``explain=False`` leaves out each edit's alternatives (the
+        costliest part of the report) when only the text and confidences are wanted."""
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
         if source not in SOURCES:
@@ -104,7 +106,8 @@ class Restorer:
         decisions = self.decoder.decode_many([[c for _, c in slots] for slots, _ in prepared])
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
-            edits.extend(self._block_edits(slots, fixed, decs, tone_style, normalized))
+            edits.extend(self._block_edits(slots, fixed, decs, tone_style, normalized,
+                                           explain))
         return Result(apply_edits(normalized, edits), edits, params, normalized)
 
     def _block_slots(self, block: list[Token], params: ChannelParams, source: str
@@ -134,17 +137,14 @@ class Restorer:
         return slots, fixed
 
     def _block_edits(self, slots: list[tuple[Token, list[Candidate]]], fixed: list[Edit],
-                     decisions: Sequence[Decision], style: str, source: str
-                     ) -> Iterable[Edit]:
+                     decisions: Sequence[Decision], style: str, source: str,
+                     explain: bool = True) -> Iterable[Edit]:
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.index]
             out = _render(chosen, tok.text, style)
             if out == tok.text:
                 continue
-            probs = _probabilities(dec.scores)
-            ranked = sorted((i for i in range(len(cands)) if i != dec.index),
-                            key=lambda i: -probs[i])[:4]
-            alts = tuple((_render(cands[i], tok.text, style), probs[i]) for i in ranked)
+            alts = _alternatives(cands, dec, tok.text, style) if explain else ()
             kind = "style" if chosen.text == place_tone(tok.text.lower(), "old") \
                 and chosen.source == "syllable" else "decoder"
             yield _edit(tok, out, dec.confidence if kind == "decoder" else 1.0, alts, kind,
@@ -155,6 +155,10 @@ class Restorer:
     def _support_phrases(self, block: list[Token], slots: list, params: ChannelParams) -> None:
         """Longest-first match of runs of adjacent words against names and user terms."""
         runs = _word_runs(block, slots)
+        if not self.phrases.has_user_terms:
+            # Names only match capitalized words: look up only capitalized sub-runs (the
+            # fuzzy lookup is the costly part, and most words are lowercase).
+            runs = [sub for run in runs for sub in _capitalized_runs(run, slots)]
         for run in runs:
             i = 0
             while i < len(run):
@@ -173,33 +177,47 @@ class Restorer:
                 i += 1
 
 
+def _capitalized_runs(run: list[int], slots: list) -> list[list[int]]:
+    out: list[list[int]] = [[]]
+    for k in run:
+        if slots[k][0].text[:1].isupper():
+            out[-1].append(k)
+        elif out[-1]:
+            out.append([])
+    return [r for r in out if r]
+
+
 def _word_runs(block: list[Token], slots: list) -> list[list[int]]:
-    """Indices of slots that are words separated only by single runs of spaces."""
+    """Indices of slots that are words separated only by whitespace within a line."""
+    at = {tok.start: i for i, tok in enumerate(block)}
     runs: list[list[int]] = []
-    prev_end = -2
+    prev = -2  # block index of the previous word slot
     for k, (tok, _) in enumerate(slots):
         if tok.kind is not Kind.WORD or tok.code:
-            prev_end = -2
+            prev = -2
             continue
-        gap = block_text_between(block, prev_end, tok.start)
-        if runs and gap is not None and gap.strip() == "" and gap:
+        here = at[tok.start]
+        between = block[prev + 1 : here] if prev >= 0 else None
+        if runs and between and all(t.kind is Kind.SPACE for t in between):
             runs[-1].append(k)
         else:
             runs.append([k])
-        prev_end = tok.start + len(tok.text)
-    return [r for r in runs if r]
-
-
-def block_text_between(block: list[Token], end: int, start: int) -> str | None:
-    if end < 0:
-        return None
-    return "".join(t.text for t in block if end <= t.start < start)
+        prev = here
+    return runs
 
 
 def _render(c: Candidate, token: str, style: str) -> str:
     if c.source == "syllable" and c.text == place_tone(token.lower(), "old"):
         return token if style == "keep" else place_tone(token, style)
     return render(c, token, "old" if style == "keep" else style)
+
+
+def _alternatives(cands: Sequence[Candidate], dec: Decision, token: str, style: str
+                  ) -> tuple[tuple[str, float], ...]:
+    """The four likeliest other readings of a position, with their local probability."""
+    probs = _probabilities(dec.scores)
+    ranked = sorted((i for i in range(len(cands)) if i != dec.index), key=lambda i: -probs[i])
+    return tuple((_render(cands[i], token, style), probs[i]) for i in ranked[:4])
 
 
 def _probabilities(scores: Sequence[float]) -> list[float]:
@@ -311,5 +329,5 @@ def restore_and_explain(text: str, *, tone_style: str = "old", source: str = "au
 def restore(text: str, *, tone_style: str = "old", source: str = "auto",
             lexicons: Sequence[str | Path] = ()) -> str:
     """Restore garbled Vietnamese OCR text; lines, numbers and codes are kept."""
-    return restore_and_explain(text, tone_style=tone_style, source=source,
-                               lexicons=lexicons).text
+    restorer = get_restorer(tuple(str(p) for p in lexicons))
+    return restorer.restore(text, tone_style=tone_style, source=source, explain=False).text

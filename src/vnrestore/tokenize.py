@@ -51,6 +51,9 @@ _CODE = regex.compile(
 )
 
 
+_KINDS = {k.value: k for k in Kind}  # a dict beats Kind(name) in the hot loop
+
+
 def _code_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _CODE.finditer(text)]
 
@@ -67,7 +70,7 @@ def tokenize(text: str) -> list[Token]:
         if kind_name == "word" and not _HAS_LETTER.search(value):
             kind = Kind.NUMBER if value.isdigit() else Kind.WORD
         else:
-            kind = Kind(kind_name)
+            kind = _KINDS[kind_name]
         start = m.start()
         while ci < len(codes) and codes[ci][1] <= start:
             ci += 1
