@@ -1,8 +1,8 @@
 """vnrestore: turn garbled OCR output of Vietnamese documents back into correct Vietnamese.
 
 >>> from vnrestore import restore          # doctest: +SKIP
->>> restore("Pic 1ap - Tu do - Hanh phic")  # doctest: +SKIP
-'Độc lập - Tự do - Hạnh phúc'
+>>> restore("Két luan s6 57-KL/TW ciia B Chinh trj")  # doctest: +SKIP
+'Kết luận số 57-KL/TW của Bộ Chính trị'
 
 Nothing heavy is imported or loaded until the first call.
 """
