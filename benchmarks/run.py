@@ -212,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     perf = {"start-up on empty input (median of 7)": f"{startup():.2f} s"}
     for label, path in big_inputs(args.big_words).items():
         rate, peak = big_file_run(path, args.repeats)
-        size = path.stat().st_size / 1e6
-        perf[f"`vnrestore clean` on {size:.1f} MB of {label} (median of {args.repeats})"] = \
+        size = path.stat().st_size
+        size_label = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} KB"
+        perf[f"`vnrestore clean` on {size_label} of {label} (median of {args.repeats})"] = \
             f"{rate:,.0f} words/s, peak memory {peak:.0f} MB"
     md = table(rows, perf)
     (Path(__file__).parent / "results.md").write_text(md + "\n", encoding="utf-8")
