@@ -219,16 +219,14 @@ class CandidateGenerator:
             return tuple(out)
         # A clean document needs only the tone variants of a known syllable.
         wide = not (identity.source == "syllable" and params.garble < 0.02)
-        # Readings beyond the beam of the best so far are dropped by _prune anyway; the
-        # bound lets the channel give up on them early (the costliest step on OCR text).
-        floor = min(c.channel + c.prior for c in out)
-        for syl in self._syllables(observed, wide):
-            if syl == plain:
-                continue
-            cost = params.cost(observed, syl, floor + CHANNEL_BEAM)
-            if cost <= floor + CHANNEL_BEAM:
-                out.append(Candidate(syl, syl, cost))
-                floor = min(floor, cost)
+        syllables = self._syllables(observed, wide)
+        if syllables:
+            costs = params.costs(observed, syllables)
+            # Readings beyond the beam are dropped by _prune anyway: skip building them.
+            beam = min(costs.min(), *(c.channel + c.prior for c in out)) + CHANNEL_BEAM
+            out += [Candidate(syl, syl, cost) for syl, cost in zip(syllables, costs.tolist(),
+                                                                     strict=True)
+                    if cost <= beam and syl != plain]
         return tuple(self._prune(out))
 
     def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:

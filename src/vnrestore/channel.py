@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from .vietnamese import is_syllable, place_tone, strip_marks
 
@@ -305,66 +307,71 @@ def _memo(table: dict[str, float], key: str, compute: Callable[[str], float]) ->
 
 @lru_cache(maxsize=4096)
 def _observed_ops(model: ChannelModel, observed: str
-                  ) -> tuple[list[float], list[tuple[str, ...]]]:
-    """Per position of an observed string (priced against many syllables in a row): the
-    cost of its character as an insertion, and the k:1 observed strings starting there."""
+                  ) -> tuple[list[float], list[list[tuple[int, str]]]]:
+    """Per position of an observed string (priced against many syllables at once): the
+    cost of its character as an insertion, and the k:1 observed strings *ending* there,
+    with where they start."""
     ins = [_memo(model._inserts, o, model.insert) for o in observed]
-    multi_at = [tuple(s for s in model.multi_from.get(o, ()) if observed.startswith(s, i))
-                for i, o in enumerate(observed)]
-    return ins, multi_at
+    ending: list[list[tuple[int, str]]] = [[] for _ in range(len(observed) + 1)]
+    for i, o in enumerate(observed):
+        for s in model.multi_from.get(o, ()):
+            if observed.startswith(s, i):
+                ending[i + len(s)].append((i, s))
+    return ins, ending
 
 
-def distance(model: ChannelModel, observed: str, true: str, limit: float = math.inf) -> float:
-    """Weighted edit distance under ``model`` (1:1, k:1, insertion and deletion), or inf
-    as soon as it is sure to exceed ``limit``."""
-    n, m = len(observed), len(true)
-    inf = math.inf
-    subs, multis = model._subs, model._multis
-    d = [[inf] * (m + 1) for _ in range(n + 1)]
-    d[0][0] = 0.0
-    ins, multi_at = _observed_ops(model, observed)
-    dels = [_memo(model._deletes, t, model.delete) for t in true]
-    for i in range(n + 1):
-        # Every path to the end enters row i or jumps (k:1, k <= 3) past it into one of
-        # the next two rows from an earlier row; costs are non-negative, so the least
-        # value there bounds the result from below.
-        if limit < inf and min(min(r) for r in d[i : i + 3]) > limit:
-            return inf
-        row, nxt = d[i], d[i + 1] if i < n else None
-        for j in range(m + 1):
-            here = row[j]
-            if here == inf:
-                continue
-            if nxt is not None:
-                o = observed[i]
-                c = here + ins[i]
-                if c < nxt[j]:
-                    nxt[j] = c
-                if j < m:
-                    t = true[j]
-                    key = (o, t)
-                    s = subs.get(key)
-                    if s is None:
-                        s = subs[key] = model.sub(o, t)
-                    c = here + s
-                    if c < nxt[j + 1]:
-                        nxt[j + 1] = c
-                    for obs in multi_at[i]:
-                        key = (obs, t)
-                        if key in multis:
-                            s = multis[key]
-                        else:
-                            s = multis[key] = model.multi(obs, t)
-                        if s is not None:
-                            c = here + s
-                            k = i + len(obs)
-                            if c < d[k][j + 1]:
-                                d[k][j + 1] = c
-            if j < m:
-                c = here + dels[j]
-                if c < row[j + 1]:
-                    row[j + 1] = c
-    return d[n][m]
+def distance_many(model: ChannelModel, observed: str, trues: Sequence[str]) -> np.ndarray:
+    """Weighted edit distance (1:1, k:1, insertion, deletion) under ``model`` from each
+    true string to ``observed``, all at once.
+
+    Rows of the DP are observed positions; each row is one vector operation over every
+    candidate and true position.  Deletions chain along a row, which a running minimum
+    does in one step: D[j] = P[j] + min_{k<=j}(A[k] - P[k]), P the cumulative deletion cost.
+    """
+    if not trues:
+        return np.zeros(0)
+    chars = sorted(set("".join(trues)))
+    index = {c: k for k, c in enumerate(chars)}
+    pad = len(chars)  # padding past a candidate's end: read nowhere, so its cost is moot
+    width = max(map(len, trues))
+    ids = np.full((len(trues), width), pad, dtype=np.intp)
+    for r, t in enumerate(trues):
+        ids[r, : len(t)] = [index[c] for c in t]
+    lengths = np.fromiter(map(len, trues), dtype=np.intp, count=len(trues))
+    dels = np.array([_memo(model._deletes, c, model.delete) for c in chars] + [0.0])
+    prefix = np.zeros((len(trues), width + 1))
+    np.cumsum(dels[ids], axis=1, out=prefix[:, 1:])
+    ins, ending = _observed_ops(model, observed)
+    rows = [prefix]  # row 0: every true character deleted
+    for i in range(1, len(observed) + 1):
+        prev = rows[i - 1]
+        a = prev + ins[i - 1]
+        subs = _vector(model._subs, observed[i - 1], chars, model.sub)
+        np.minimum(a[:, 1:], prev[:, :-1] + subs[ids], out=a[:, 1:])
+        for start, s in ending[i]:
+            multis = _vector(model._multis, s, chars, model.multi)
+            np.minimum(a[:, 1:], rows[start][:, :-1] + multis[ids], out=a[:, 1:])
+        rows.append(prefix + np.minimum.accumulate(a - prefix, axis=1))
+    return rows[-1][np.arange(len(trues)), lengths]
+
+
+def _vector(table: dict, obs: str, chars: Sequence[str],
+            compute: Callable[[str, str], float | None]) -> np.ndarray:
+    """Costs of reading each true char as ``obs`` (inf: not an operation), padded."""
+    out = np.empty(len(chars) + 1)
+    for k, t in enumerate(chars):
+        key = (obs, t)
+        cost = table.get(key, False)
+        if cost is False:
+            cost = table[key] = compute(obs, t)
+        out[k] = math.inf if cost is None else cost
+    out[-1] = math.inf
+    return out
+
+
+def distance(model: ChannelModel, observed: str, true: str) -> float:
+    """Weighted edit distance of one pair (see ``distance_many``)."""
+    return float(distance_many(model, observed, (true,))[0])
 
 
 @lru_cache(maxsize=262144)
@@ -374,38 +381,31 @@ def edit_cost(observed: str, true: str, lang: str = "eng") -> float:
     return distance(get_model(lang), observed, true)
 
 
-# (observed, true, lang) -> the edit cost if known, else minus a bound it exceeds.
-_BOUNDED: dict[tuple[str, str, str], float] = {}
-_BOUNDED_SIZE = 1 << 19
+def _with_tokens(observed: str, trues: Sequence[str], edits: np.ndarray, lang: str
+                 ) -> np.ndarray:
+    """The edit costs, or the token table's cost of a frequent misreading where that is
+    lower (the edit model spreads its mass over many readings, so a direct estimate above
+    it would only penalize attested pairs against unattested ones)."""
+    model = get_model(lang)
+    for k, t in enumerate(trues):
+        cost = model.token(observed, t)
+        if cost is not None and (cost < edits[k] or not TOKEN_MIN):
+            edits[k] = cost
+    return edits
 
 
-def bounded_edit_cost(observed: str, true: str, lang: str, limit: float) -> float:
-    """``edit_cost``, or inf when it exceeds ``limit`` (found out cheaply, and cached)."""
-    key = (observed, true, lang)
-    known = _BOUNDED.get(key)
-    if known is not None:
-        if known >= 0:
-            return known
-        if -known >= limit:
-            return math.inf
-    cost = distance(get_model(lang), observed, true, limit)
-    if len(_BOUNDED) >= _BOUNDED_SIZE:
-        _BOUNDED.clear()  # bound memory on long runs
-    _BOUNDED[key] = -limit if cost == math.inf else cost
-    return cost
+def garble_cost(observed: str, true: str, lang: str = "eng") -> float:
+    """-ln P(observed | true, garbled) of one pair (see ``garble_costs``)."""
+    return float(_with_tokens(observed, (true,), np.array([edit_cost(observed, true, lang)]),
+                              lang)[0])
 
 
-def garble_cost(observed: str, true: str, lang: str = "eng", limit: float = math.inf
-                ) -> float:
-    """-ln P(observed | true, garbled): the edit cost, or the token table's cost of a
-    frequent misreading where that is lower (the edit model spreads its mass over many
-    readings, so a direct estimate above it would only penalize attested pairs against
-    unattested ones).  inf when it is sure to exceed ``limit``."""
-    cost = get_model(lang).token(observed, true)
-    if cost is not None and TOKEN_MIN:
-        return min(cost, bounded_edit_cost(observed, true, lang, min(cost, limit)))
-    edit = bounded_edit_cost(observed, true, lang, limit)
-    return edit if cost is None else cost
+@lru_cache(maxsize=65536)
+def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng") -> np.ndarray:
+    """-ln P(observed | true, garbled) of every true syllable (read-only array)."""
+    edits = _with_tokens(observed, trues, distance_many(get_model(lang), observed, trues), lang)
+    edits.setflags(write=False)
+    return edits
 
 
 def readings(max_cost: float = 1.6) -> list[tuple[str, str]]:
@@ -506,14 +506,25 @@ class ChannelParams:
             return ChannelParams(self.drop, max(self.garble, floor), "vie")
         return self
 
-    def cost(self, observed: str, true: str, limit: float = math.inf) -> float:
-        """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable
-        (inf when it would exceed ``limit``: the caller drops such readings)."""
+    def cost(self, observed: str, true: str) -> float:
+        """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""
         observed = canonical(observed)
         if observed == true:
             return -math.log((1 - self.drop) * (1 - self.garble)) if true != strip_marks(true) \
                 else -math.log(1 - self.garble)
         if observed == strip_marks(true):
             return -math.log(self.drop)
-        base = -math.log(self.garble)
-        return base + garble_cost(observed, true, self.lang, limit - base)
+        return -math.log(self.garble) + garble_cost(observed, true, self.lang)
+
+    def costs(self, observed: str, trues: tuple[str, ...]) -> np.ndarray:
+        """``cost`` of every true syllable at once (the garbled ones in one vector DP)."""
+        observed = canonical(observed)
+        out = -math.log(self.garble) + garble_costs(observed, trues, self.lang)
+        exact = -math.log(1 - self.garble)
+        for k, t in enumerate(trues):
+            plain = strip_marks(t)
+            if observed == t:
+                out[k] = exact - (math.log(1 - self.drop) if t != plain else 0.0)
+            elif observed == plain:
+                out[k] = -math.log(self.drop)
+        return out

@@ -182,7 +182,7 @@ def _stream_codec(head: bytes, encoding: str | None, name: str) -> Codec:
 
 def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines: int = 2000,
                      *, name: str = "<stdin>", chunk_chars: int = 1 << 18,
-                     max_line: int = 1 << 20, block_size: int = BLOCK_SIZE) -> Iterator[str]:
+                     max_line: int = 1 << 18, block_size: int = BLOCK_SIZE) -> Iterator[str]:
     """Decode a byte stream into NFC text chunks that end at line boundaries.
 
     A chunk is yielded once ``chunk_lines`` lines or ``chunk_chars`` characters are pending,
