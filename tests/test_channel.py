@@ -1,5 +1,7 @@
 """The error channel prices real OCR misreadings below unrelated words."""
 
+import math
+
 import pytest
 
 from vnrestore.channel import ChannelParams, edit_cost, observed_form
@@ -30,6 +32,25 @@ def test_params_separate_clean_from_ocr_text():
     assert noisy.drop > 0.5 and noisy.garble > 0.1
     # Exact reading is cheap in clean text; an unmarked reading is cheap only in noisy text.
     assert clean.cost("tang", "tăng") > noisy.cost("tang", "tăng") + 3
+
+
+@pytest.mark.parametrize("lang", ["hand", "eng", "vie"])
+def test_vector_pricing_equals_pair_pricing(lang):
+    """All readings of a token priced in one vector DP cost what each pair costs alone."""
+    params = ChannelParams(drop=0.4, garble=0.3, lang=lang)
+    trues = ("đối", "đội", "dồi", "của", "cứu", "chức", "lượng", "a", "nghiêng", "doi")
+    for observed in ("d6i", "ciia", "chitc", "lwong", "doi", "đối", "x", "nghieng"):
+        vector = params.costs(observed, trues)
+        assert vector.tolist() == pytest.approx([params.cost(observed, t) for t in trues])
+
+
+def test_readings_of_a_marked_syllable_are_probabilities():
+    """Read exactly, stripped of its marks, or garbled: the three are exclusive events,
+    so a stripped reading costs P(drop) * P(not garbled), never more than certainty."""
+    params = ChannelParams(drop=0.8, garble=0.5)
+    assert params.cost("tang", "tăng") == pytest.approx(-math.log(0.8 * 0.5))
+    assert params.cost("tăng", "tăng") == pytest.approx(-math.log(0.2 * 0.5))
+    assert params.cost("tang", "tang") == pytest.approx(-math.log(0.5))
 
 
 # ----------------------------------------------------------------------------- learned channel

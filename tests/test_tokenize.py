@@ -25,8 +25,9 @@ def kinds(text):
 
 
 def test_words_keep_ocr_digits_and_symbols_inside():
-    assert kinds("d6i c¢é x& hi€u") == [
-        ("word", "d6i"), ("word", "c¢é"), ("word", "x&"), ("word", "hi€u")]
+    assert kinds("d6i c¢é x& hi€u dw@ng s@") == [
+        ("word", "d6i"), ("word", "c¢é"), ("word", "x&"), ("word", "hi€u"),
+        ("word", "dw@ng"), ("word", "s@")]
 
 
 def test_numbers_dates_and_codes():

@@ -51,3 +51,7 @@ def test_match_case():
     assert match_case("Ke", "kế") == "Kế"
     assert match_case("thAng", "tháng") == "tháng"
     assert match_case("S6", "số") == "Số"
+    # Glyphs read for letters carry no case: a digit ("1A" = là), an I read for l.
+    assert match_case("1A", "là") == "là"
+    assert match_case("Idi", "lợi") == "lợi"
+    assert match_case("Ich", "ích") == "Ích"

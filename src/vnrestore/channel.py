@@ -513,7 +513,7 @@ class ChannelParams:
             return -math.log((1 - self.drop) * (1 - self.garble)) if true != strip_marks(true) \
                 else -math.log(1 - self.garble)
         if observed == strip_marks(true):
-            return -math.log(self.drop)
+            return -math.log(self.drop * (1 - self.garble))
         return -math.log(self.garble) + garble_cost(observed, true, self.lang)
 
     def costs(self, observed: str, trues: tuple[str, ...]) -> np.ndarray:
@@ -526,5 +526,5 @@ class ChannelParams:
             if observed == t:
                 out[k] = exact - (math.log(1 - self.drop) if t != plain else 0.0)
             elif observed == plain:
-                out[k] = -math.log(self.drop)
+                out[k] = -math.log(self.drop * (1 - self.garble))
         return out

@@ -31,12 +31,12 @@ class Token:
 
 
 # Characters OCR puts inside Vietnamese words in place of marked letters.
-_JUNK = r"¢€¥£&’‘'`´\\§"
+_JUNK = r"¢€¥£&@’‘'`´\\§"
 _PATTERN = regex.compile(
     rf"""
     (?P<protected>(?:https?://|www\.)[^\s<>"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
   | (?P<word>[\p{{L}}\p{{M}}\p{{N}}]+(?:[{_JUNK}]+[\p{{L}}\p{{M}}\p{{N}}]+)*
-             (?:[¢€¥&](?![\p{{L}}\p{{N}}]))?)
+             (?:[¢€¥&@](?![\p{{L}}\p{{N}}]))?)
   | (?P<newline>\r\n|\n|\r)
   | (?P<space>[^\S\r\n]+)
   | (?P<punct>.)

@@ -167,6 +167,10 @@ def match_case(template: str, word: str) -> str:
         return word
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
-    if letters[0].isupper():
+    # Title case needs a capital in first place: a digit or symbol read for a letter
+    # carries no case ("1A" = là), nor a capital I read for l ("Idi" = lợi: one glyph in
+    # many fonts).
+    first = template[0]
+    if first.isupper() and not (first == "I" and word[:1] == "l"):
         return word[:1].upper() + word[1:]
     return word
