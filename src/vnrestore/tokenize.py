@@ -43,7 +43,6 @@ _PATTERN = regex.compile(
     """,
     regex.VERBOSE | regex.DOTALL,
 )
-_HAS_LETTER = regex.compile(r"\p{L}")
 # A code is an all-caps/digit run glued to others by / or -, e.g. 57-KL/TW, 42/2022/NĐ-CP.
 _CODE = regex.compile(
     r"[\p{Lu}\p{N}]+(?:[-/.][\p{Lu}\p{N}]+)*(?:[-/][\p{Lu}\p{N}]+)+"
@@ -67,10 +66,9 @@ def tokenize(text: str) -> list[Token]:
         kind_name = m.lastgroup
         assert kind_name is not None
         value = m.group()
-        if kind_name == "word" and not _HAS_LETTER.search(value):
-            kind = Kind.NUMBER if value.isdigit() else Kind.WORD
-        else:
-            kind = _KINDS[kind_name]
+        # A "word" of digits only is a number; digits mixed with letters or OCR junk
+        # ("d6i", "1a") stay words.
+        kind = Kind.NUMBER if kind_name == "word" and value.isdigit() else _KINDS[kind_name]
         start = m.start()
         while ci < len(codes) and codes[ci][1] <= start:
             ci += 1

@@ -162,6 +162,8 @@ def restyle(text: str, style: str = "old") -> str:
 
 def match_case(template: str, word: str) -> str:
     """Give ``word`` the case pattern of ``template`` (UPPER, Title or lower)."""
+    if template.islower():  # the common case, and quick
+        return word
     letters = [c for c in template if c.isalpha()]
     if not letters:
         return word
