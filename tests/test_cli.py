@@ -132,3 +132,24 @@ def test_version():
 
 def test_sample_file_exists():
     assert (Path(__file__).parents[1] / "samples" / "thuong-xuan-2024.ocr.txt").is_file()
+
+
+@pytest.mark.parametrize("mode", ["output", "in-place"])
+def test_ctrl_c_leaves_no_partial_output(tmp_path, mode):
+    """SIGINT mid-run: exit 130, no output file or temporary left, the input untouched."""
+    import signal
+    import time
+
+    src = tmp_path / "big.txt"
+    src.write_text(LINE * 40000, encoding="utf-8")  # ~2.4 MB: several seconds of work
+    before = src.read_bytes()
+    out = tmp_path / "out.txt"
+    args = ["-o", str(out)] if mode == "output" else ["--in-place"]
+    p = subprocess.Popen([sys.executable, "-m", "vnrestore", "clean", "-q", str(src), *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.0)  # past start-up and model loading, into the restoration
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == ExitCode.interrupted, err.decode()
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["big.txt"]
+    assert src.read_bytes() == before
