@@ -385,6 +385,11 @@ def preprocess(image: Image, options: Preprocess | None = None) -> Image:
 def _pytesseract():
     import pytesseract
 
+    # Tesseract's OpenMP threads make it several times *slower* on small machines (on 2
+    # cores: 10.8 s against 2.8 s for an A4 page, benchmarks/ocr_run.py); vnrestore runs
+    # pages in parallel with --jobs instead.  A value the user set is kept.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
     pytesseract.pytesseract.tesseract_cmd = probe_tesseract().path
     return pytesseract
 
