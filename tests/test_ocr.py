@@ -55,6 +55,19 @@ def test_binarize_yields_two_levels(page):
     assert values == {0, 255}
 
 
+def test_only_degraded_pages_are_binarized(page):
+    """A clean rendering goes to Tesseract as it is (its own thresholding reads it
+    better); a blurred, noisy one is binarized first."""
+    from PIL import ImageFilter
+
+    clean = page.convert("L")
+    assert ocr.binarize_degraded(clean) is clean
+    blurred = np.asarray(clean.filter(ImageFilter.GaussianBlur(2)), dtype=np.int16)
+    noisy = blurred + np.random.default_rng(0).integers(-40, 40, blurred.shape)
+    degraded = Image.fromarray(noisy.clip(0, 255).astype(np.uint8), "L")
+    assert set(np.unique(np.asarray(ocr.binarize_degraded(degraded))).tolist()) == {0, 255}
+
+
 def test_deskew_recovers_the_angle(page):
     for angle in (3.0, -2.0):
         rotated = page.convert("L").rotate(angle, expand=True, fillcolor=255,
