@@ -41,6 +41,7 @@ MAX_BLOCK_LINES = 40
 MAX_BLOCK_WORDS = 150
 DEFAULT_UNCERTAIN = 0.6
 _ROMAN = regex.compile(r"[IVXl1|]+")
+_ROMAN_FIRST = frozenset("IVXl1|")
 _ROMAN_OK = regex.compile(r"(?=[IVX])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 
 
@@ -129,7 +130,8 @@ class Restorer:
         slots: list[tuple[Token, list[Candidate]]] = []
         fixed: list[Edit] = []
         for i, tok in enumerate(block):
-            roman = _roman(block, i) if tok.kind in (Kind.WORD, Kind.PUNCT) else None
+            roman = _roman(block, i) if tok.text[0] in _ROMAN_FIRST \
+                and tok.kind in (Kind.WORD, Kind.PUNCT) else None
             if roman is not None:
                 if roman != tok.text:
                     fixed.append(_edit(tok, roman, 1.0, (), "roman", source))

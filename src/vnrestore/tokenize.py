@@ -6,8 +6,8 @@ is, so later stages can leave numbers, codes, URLs and layout alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 import regex
 
@@ -21,8 +21,7 @@ class Kind(str, Enum):
     PROTECTED = "protected"  # URL or e-mail: never touched
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: documents have hundreds of thousands of tokens
     kind: Kind
     text: str
     start: int
