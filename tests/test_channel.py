@@ -65,7 +65,7 @@ from vnrestore.channel import (  # noqa: E402
     ChannelModel,
     LearnedModel,
     distance,
-    garble_cost,
+    garble_costs,
     get_model,
 )
 
@@ -160,14 +160,16 @@ def test_hand_costs_are_kept_for_the_hand_channel():
 def test_learned_channel_ranks_real_misreadings(observed, right, wrong):
     if not isinstance(get_model("eng"), LearnedModel):
         pytest.skip("no lexicons/channel_eng.tsv")
-    assert garble_cost(observed, right) < garble_cost(observed, wrong)
+    right_cost, wrong_cost = garble_costs(observed, (right, wrong))
+    assert right_cost < wrong_cost
 
 
 def test_vie_channel_prices_tone_slips_cheaply():
     model = get_model("vie")
     if not isinstance(model, LearnedModel):
         pytest.skip("no lexicons/channel_vie.tsv")
-    assert garble_cost("đươc", "được", "vie") < garble_cost("đươc", "đuốc", "vie")
+    right_cost, wrong_cost = garble_costs("đươc", ("được", "đuốc"), "vie")
+    assert right_cost < wrong_cost
     params = ChannelParams.estimate("một hai ba bốn năm".split()).for_source("vie-ocr")
     assert params.lang == "vie" and params.garble >= ChannelParams.VIE_OCR_GARBLE
 

@@ -188,8 +188,8 @@ class CandidateGenerator:
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
     def _syllables(self, observed: str, wide: bool) -> tuple[str, ...]:
         """Known syllables the token may stand for, likeliest skeletons first (the same
-        skeleton, then OCR readings, then fuzzy matches): pricing them in this order
-        lets the channel's bound drop the unlikely ones early."""
+        skeleton, then OCR readings, then fuzzy matches by distance): equal-cost readings
+        keep this order when candidates are ranked, whatever the set order."""
         skel = skeleton(observed)
         known = self.inventory.by_skeleton
         bases = [skel] if skel in known else []

@@ -394,12 +394,6 @@ def _with_tokens(observed: str, trues: Sequence[str], edits: np.ndarray, lang: s
     return edits
 
 
-def garble_cost(observed: str, true: str, lang: str = "eng") -> float:
-    """-ln P(observed | true, garbled) of one pair (see ``garble_costs``)."""
-    return float(_with_tokens(observed, (true,), np.array([edit_cost(observed, true, lang)]),
-                              lang)[0])
-
-
 @lru_cache(maxsize=65536)
 def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng") -> np.ndarray:
     """-ln P(observed | true, garbled) of every true syllable (read-only array)."""
@@ -514,16 +508,11 @@ class ChannelParams:
 
     def cost(self, observed: str, true: str) -> float:
         """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""
-        observed = canonical(observed)
-        if observed == true:
-            return -math.log((1 - self.drop) * (1 - self.garble)) if true != strip_marks(true) \
-                else -math.log(1 - self.garble)
-        if observed == strip_marks(true):
-            return -math.log(self.drop * (1 - self.garble))
-        return -math.log(self.garble) + garble_cost(observed, true, self.lang)
+        return float(self.costs(observed, (true,))[0])
 
     def costs(self, observed: str, trues: tuple[str, ...]) -> np.ndarray:
-        """``cost`` of every true syllable at once (the garbled ones in one vector DP)."""
+        """``cost`` of every true syllable at once: read exactly, stripped of all its
+        marks, or garbled (priced by the learned edit model, in one vector DP)."""
         observed = canonical(observed)
         out = -math.log(self.garble) + garble_costs(observed, trues, self.lang)
         exact = -math.log(1 - self.garble)
