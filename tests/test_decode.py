@@ -104,6 +104,17 @@ def test_one_block_at_a_time_together_and_in_chunks_agree(monkeypatch) -> None:
     assert decoder.decode_many(lattices) == together
 
 
+def test_skipping_confidences_keeps_the_choices() -> None:
+    rng = np.random.default_rng(11)
+    lattices = [_lattice(rng, int(rng.integers(0, 30)), 9) for _ in range(8)]
+    decoder = Decoder(ToyLM(11), {})
+    full = decoder.decode_many(lattices)
+    quick = decoder.decode_many(lattices, confidence=False)
+    assert [[d.index for d in block] for block in quick] == \
+        [[d.index for d in block] for block in full]
+    assert all(math.isnan(d.confidence) and d.scores == () for block in quick for d in block)
+
+
 @pytest.mark.parametrize("high", [50, 2**62])  # packed sort, and argsort when keys are wide
 def test_unique_matches_numpy(high: int) -> None:
     key = np.random.default_rng(0).integers(0, high, size=1000)

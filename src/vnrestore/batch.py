@@ -31,13 +31,15 @@ class Job:
     encoding: str | None = None
     source: str = "auto"
     explain: bool = True  # keep every edit with its alternatives (for a --report)
+    confidence: bool = True  # needed by --report, --diff and --mark-uncertain
 
     def run(self, text: str):
         from .pipeline import get_restorer
         from .render import mark_uncertain
 
         result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style,
-                                                     source=self.source, explain=self.explain)
+                                                     source=self.source, explain=self.explain,
+                                                     confidence=self.confidence)
         if self.mark_uncertain:
             result.text = mark_uncertain(result, self.marker, self.threshold)
         return result

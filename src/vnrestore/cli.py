@@ -119,7 +119,8 @@ def clean(
         if not path.is_file():
             raise UsageError(f"{path}: lexicon file not found")
     job = Job(tone_style.value, tuple(str(p) for p in lexicon or ()), mark_uncertain, marker,
-              uncertain_below, encoding, source.value, explain=report is not None)
+              uncertain_below, encoding, source.value, explain=report is not None,
+              confidence=report is not None or diff or mark_uncertain)
     opts = CleanOptions(paths=list(paths or []), output=output, out_dir=out_dir,
                         in_place=in_place, backup_suffix=backup_suffix, force=force,
                         jobs=jobs or os.cpu_count() or 1, report=report, diff=diff, quiet=quiet)

@@ -101,9 +101,12 @@ class Restorer:
                          for source in SOURCES}
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
-                params: ChannelParams | None = None, explain: bool = True) -> Result:
+                params: ChannelParams | None = None, explain: bool = True,
+                confidence: bool = True) -> Result:
         """Restore ``text``.  ``explain=False`` leaves out each edit's alternatives (the
-        costliest part of the report) when only the text and confidences are wanted."""
+        costliest part of the report); ``confidence=False`` as well leaves every edit's
+        confidence NaN, when only the text is wanted."""
+        confidence = confidence or explain
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
         if source not in SOURCES:
@@ -117,7 +120,7 @@ class Restorer:
         # All blocks are decoded in one call: the decoder batches them (much faster).
         prepared = [self._block_slots(block, params, normalized) for block in _blocks(tokens)]
         lattices = [[c for _, c in slots] for slots, _ in prepared]
-        decisions = self.decoders[source].decode_many(lattices)
+        decisions = self.decoders[source].decode_many(lattices, confidence)
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
             edits.extend(self._block_edits(slots, fixed, decs, tone_style, normalized,
@@ -353,4 +356,5 @@ def restore(text: str, *, tone_style: str = "old", source: str = "auto",
             lexicons: Sequence[str | Path] = ()) -> str:
     """Restore garbled Vietnamese OCR text; lines, numbers and codes are kept."""
     restorer = get_restorer(tuple(str(p) for p in lexicons))
-    return restorer.restore(text, tone_style=tone_style, source=source, explain=False).text
+    return restorer.restore(text, tone_style=tone_style, source=source, explain=False,
+                            confidence=False).text
