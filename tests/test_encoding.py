@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vnrestore._legacy_tables import all_vietnamese_letters
@@ -199,6 +199,8 @@ def test_random_bytes_raise_only_input_error(data):
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=300)
        .filter(lambda t: not t.startswith("\ufeff")))
+@example("U+")  # once read as VIQR "Ư"
+@example("C++ and U+2013")
 def test_utf8_text_comes_back_unchanged(text):
     assert decode_bytes(text.encode("utf-8")) == (unicodedata.normalize("NFC", text), "utf-8")
 

@@ -379,8 +379,8 @@ def looks_like_viqr(text: str) -> bool:
         words += 1
         w = _viqr_word(tok)
         after = sample[m.end():m.end() + 1]
-        if w is None or not w.syllable or len(tok) < 2 or after.isdigit():
-            continue  # "a^2" is algebra
+        if w is None or not w.syllable or len(w.text) < 2 or after.isdigit():
+            continue  # "a^2" is algebra; "U+" or "C++" is not a word
         strong += w.shaped
         weak += not w.shaped
     if strong < 2 and not (strong == 1 and words <= 4):
