@@ -153,3 +153,20 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, mode):
     assert p.returncode == ExitCode.interrupted, err.decode()
     assert sorted(f.name for f in tmp_path.iterdir()) == ["big.txt"]
     assert src.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [["-o", "{file}"], ["--out-dir", "{dir}"]])
+def test_an_input_is_never_overwritten_without_a_backup(tmp_path, args):
+    src = tmp_path / "a.txt"
+    src.write_text(LINE, encoding="utf-8")
+    args = [a.format(file=src, dir=tmp_path) for a in args]
+    r = run("clean", str(src), *args)
+    assert r.exit_code == ExitCode.usage and "overwrite the input" in r.output
+    assert src.read_text(encoding="utf-8") == LINE
+
+
+def test_out_dir_may_not_be_the_input_directory(tmp_path):
+    (tmp_path / "a.txt").write_text(LINE, encoding="utf-8")
+    r = run("clean", str(tmp_path), "--out-dir", str(tmp_path))
+    assert r.exit_code == ExitCode.usage and "input directory" in r.output
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == LINE

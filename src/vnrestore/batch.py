@@ -7,6 +7,7 @@ written for it, the others go on, and the run ends with exit code 3.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -87,6 +88,10 @@ def _validate(opts: CleanOptions) -> None:
     dirs = [p for p in opts.paths if p.is_dir()]
     if dirs and not (opts.out_dir or opts.in_place):
         raise UsageError(f"{dirs[0]} is a directory: give --out-dir (or --in-place)")
+    for d in dirs:
+        if opts.out_dir is not None and os.path.realpath(d) == os.path.realpath(opts.out_dir):
+            raise UsageError(f"{d}: --out-dir is the input directory; choose another one "
+                             "(or --in-place, which keeps backups)")
 
 
 def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
@@ -182,6 +187,11 @@ def _run_files(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode
     from .files import check_unique_outputs
 
     plan = list(_plan(opts))
+    for src, dst in plan:
+        if not opts.in_place and dst is not None \
+                and os.path.realpath(src) == os.path.realpath(dst):
+            raise UsageError(f"{src}: the output would overwrite the input; use --in-place "
+                             "(it keeps a backup) or write elsewhere")
     if opts.out_dir is not None:
         check_unique_outputs([(s, d) for s, d in plan if d is not None])
     # Only a mirrored tree skips up-to-date outputs; an output named with -o is always written.
