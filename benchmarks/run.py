@@ -84,11 +84,12 @@ def dev_sets(words: int) -> dict[str, tuple[Path, Path]]:
     return sets
 
 
-def make_synthetic(name: str, options: str) -> None:
-    """Render, degrade and OCR pages of held-out legal and wiki documents (300 lines)."""
+def make_synthetic(name: str, options: str, seed: int = 0) -> None:
+    """Render, degrade and OCR pages of held-out legal and wiki documents (300 lines);
+    another ``seed`` picks other documents (benchmarks/tune.py's dev sets)."""
     cmd = [sys.executable, str(ROOT / "scripts" / "make_synthetic.py"), "--split", "heldout",
            "--sources", "legal,wiki", "--docs", "12", "--pages-per-doc", "1",
-           *options.split(), "--out", str(DATA / f"{name}.jsonl.gz"),
+           *options.split(), "--seed", str(seed), "--out", str(DATA / f"{name}.jsonl.gz"),
            "--txt-out", str(DATA / name), "--max-lines", "300"]
     subprocess.run(cmd, check=True)
 

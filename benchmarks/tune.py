@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import subprocess
 import sys
 from pathlib import Path
 
-from vnrestore.decode import Decoder
-from vnrestore.evaluate import score_lines
-from vnrestore.pipeline import get_restorer
+sys.path.insert(0, str(Path(__file__).parent))
+
+from run import DATA, make_synthetic  # noqa: E402
+
+from vnrestore.decode import Decoder  # noqa: E402
+from vnrestore.evaluate import score_lines  # noqa: E402
+from vnrestore.pipeline import get_restorer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV = ROOT / ".cache" / "bench"
+DEV = DATA  # beside the benchmark's own synthetic sets
 SEED = ROOT.parent / "shared" / "seeds" / "thuong-xuan-2024"
 MAKE = {"dev-eng-moderate": "--levels moderate --langs eng",
         "dev-vie-degraded": "--levels heavy --langs vie",
@@ -33,11 +36,7 @@ SETS = {"auto": [("seed", SEED), ("dev-eng-moderate", DEV / "dev-eng-moderate")]
 
 def ensure(name: str) -> None:
     if not (DEV / f"{name}.ocr.txt").exists():
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_synthetic.py"),
-                        "--split", "heldout", "--sources", "legal,wiki", "--docs", "12",
-                        "--pages-per-doc", "1", *MAKE[name].split(), "--seed", "7",
-                        "--out", str(DEV / f"{name}.jsonl.gz"), "--txt-out", str(DEV / name),
-                        "--max-lines", "300"], check=True)
+        make_synthetic(name, MAKE[name], seed=7)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -514,12 +514,18 @@ class ChannelParams:
         """``cost`` of every true syllable at once: read exactly, stripped of all its
         marks, or garbled (priced by the learned edit model, in one vector DP)."""
         observed = canonical(observed)
-        out = -math.log(self.garble) + garble_costs(observed, trues, self.lang)
-        exact = -math.log(1 - self.garble)
+        out = np.empty(len(trues))
+        garbled: list[int] = []  # only these need the edit model
         for k, t in enumerate(trues):
             plain = strip_marks(t)
             if observed == t:
-                out[k] = exact - (math.log(1 - self.drop) if t != plain else 0.0)
+                out[k] = -math.log(1 - self.garble) - (math.log(1 - self.drop)
+                                                       if t != plain else 0.0)
             elif observed == plain:
                 out[k] = -math.log(self.drop * (1 - self.garble))
+            else:
+                garbled.append(k)
+        if garbled:
+            out[garbled] = -math.log(self.garble) + garble_costs(
+                observed, tuple(trues[k] for k in garbled), self.lang)
         return out

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import regex
 
 from .candidates import Candidate, CandidateGenerator, Inventory, PhraseIndex, render, support
@@ -312,20 +311,12 @@ def _roman(block: list[Token], i: int) -> str | None:
 
 
 def _pair_ids(lm, lexicon) -> dict[tuple[int, int], float]:
-    """LM id pairs of consecutive syllables of every lexicon phrase (``phrase_pairs()``
-    as ids), built with one vectorized lookup: this is most of the start-up time."""
-    syllables: list[str] = []
-    joined: list[bool] = []  # syllable k and k + 1 belong to one phrase
-    for phrase in lexicon.words:
-        parts = phrase.split()
-        syllables += parts
-        joined += [True] * (len(parts) - 1) + [False]
-    ids = lm.ids(syllables)
-    a, b = ids[:-1], ids[1:]
-    keep = np.array(joined[:-1], dtype=bool) & (a > 0) & (b > 0)
-    keys = np.unique((a[keep] << 32) | b[keep])
-    return dict.fromkeys(zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist(), strict=True),
-                         PAIR_BONUS)
+    """``lexicon.phrase_pairs()`` as LM id pairs (ids looked up in two vector calls: this
+    is start-up time)."""
+    pairs = list(lexicon.phrase_pairs())
+    a, b = lm.ids([x for x, _ in pairs]), lm.ids([y for _, y in pairs])
+    keep = (a > 0) & (b > 0)
+    return dict.fromkeys(zip(a[keep].tolist(), b[keep].tolist(), strict=True), PAIR_BONUS)
 
 
 @lru_cache(maxsize=8)
