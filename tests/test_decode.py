@@ -16,13 +16,21 @@ VOCAB = 12  # ids 0..11; 1 = <s>, 2 = </s>
 
 
 class ToyLM:
-    """A trigram "model" with a random score for every (u, v, w): a random bigram score
-    of (v, w) plus ``noise`` times a random one of (u, v, w), normalized over w."""
+    """A random trigram model in backoff form, with the LM's query methods: some
+    trigrams are stored, the others back off to ``bow(u v) + bigram(v w)``, where
+    ``bow`` is 0 exactly for the contexts without a stored trigram (as in the real
+    model, which the decoder relies on).  ``noise`` scales the trigram-specific part;
+    ``table`` holds the composed ln P(w | u v) for brute force."""
 
     def __init__(self, seed: int, noise: float = 1.0) -> None:
         rng = np.random.default_rng(seed)
-        logit = 2 * rng.normal(size=(1, VOCAB, VOCAB)) + noise * rng.normal(size=(VOCAB,) * 3)
-        self.table = logit - np.log(np.exp(logit).sum(axis=2, keepdims=True))
+        logit = 2 * rng.normal(size=(VOCAB, VOCAB))
+        self.big = logit - np.log(np.exp(logit).sum(axis=1, keepdims=True))
+        self.stored = rng.random((VOCAB,) * 3) < 0.4
+        self.stored[rng.random((VOCAB, VOCAB)) < 0.3] = False  # contexts without trigrams
+        self.tri = self.big[None] + noise * rng.normal(size=(VOCAB,) * 3)
+        self.bow = np.where(self.stored.any(axis=2), 0.5 * rng.normal(size=(VOCAB,) * 2), 0.0)
+        self.table = np.where(self.stored, self.tri, self.bow[:, :, None] + self.big[None])
 
     def id(self, token: str) -> int:
         return int(token[1:])
@@ -32,6 +40,16 @@ class ToyLM:
 
     def logprob(self, u, v, w) -> np.ndarray:
         return self.table[np.asarray(u), np.asarray(v), np.asarray(w)]
+
+    def trigram(self, u, v, w) -> tuple[np.ndarray, np.ndarray]:
+        hit = self.stored[u, v, w]
+        return hit, self.tri[u, v, w][hit]
+
+    def context(self, u, v) -> np.ndarray:
+        return self.bow[u, v]
+
+    def bigram(self, v, w) -> np.ndarray:
+        return self.big[v, w]
 
 
 def _lattice(rng: np.random.Generator, n: int, max_k: int) -> list[list[Candidate]]:

@@ -151,6 +151,31 @@ def test_logprob_broadcasts(model: LanguageModel) -> None:
                                                            [model.id("ban")], [w[0]])[0]))
 
 
+def test_context_weight_is_zero_exactly_without_stored_trigrams(
+        model: LanguageModel, pruned: LanguageModel) -> None:
+    # The decoder skips the trigram lookups of contexts whose bow2 is 0.
+    for m in (model, pruned):
+        size = np.uint64(m.vocab_size)
+        keys2 = np.asarray(m._k2)
+        has = np.isin(keys2, np.asarray(m._k3) // size)
+        bow = m.context(keys2 // size, keys2 % size)
+        assert has.any() and (~has).any()
+        assert np.all((bow != 0) == has)
+
+
+def test_backoff_parts_compose_logprob(model: LanguageModel) -> None:
+    rng = np.random.default_rng(0)
+    size = np.uint64(model.vocab_size)
+    stored = np.asarray(model._k3)[:500]
+    u, v, w = (np.concatenate([rng.integers(0, model.vocab_size, 2000), x.astype(np.int64)])
+               for x in (stored // size // size, stored // size % size, stored % size))
+    hit, p3 = model.trigram(u, v, w)
+    assert hit[2000:].all()
+    parts = model.context(u, v) + model.bigram(v, w)
+    parts[hit] = p3
+    assert np.array_equal(parts, model.logprob(u, v, w))
+
+
 def test_sentence_logprob_prefers_real_order(model: LanguageModel) -> None:
     good = "ủy ban nhân dân huyện ban hành kế hoạch".split()
     assert model.sentence_logprob(good) > model.sentence_logprob(good[::-1])

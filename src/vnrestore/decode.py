@@ -18,15 +18,18 @@ How it is fast (decode_many of a whole document: ~10x the former per-block searc
   first-order forward-backward pass, ``K**2`` instead of ``K**3`` lookups per position)
   are dropped before the trigram search; positions left with one candidate cut the
   chain further.  This is the only approximation; ``prune=False`` gives the exact search.
-* Each distinct trigram of a chunk is looked up once, in sorted order (the LM's binary
-  searches then walk its tables forward); the confidences reuse the search's lookups.
+* The backoff terms are shared: the search asks ln P(w | v) once per state (v, w),
+  the context weight once per pair (u, v), and a trigram only where its context has
+  stored trigrams, which cuts the LM's work ~4x against asking ln P(w | u v) per
+  transition.  Each distinct query of a chunk is asked once, in sorted order (the LM's
+  binary searches then walk its tables forward; unsorted they cost ~8x more).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -89,30 +92,6 @@ class _Chain:
         start = np.cumsum(size) - size
         chain = _Chain(self.ids[slots], self.cost[slots], start, size, self.term)
         return chain, slots - self.start[owner]
-
-
-@dataclass
-class _Memo:
-    """LM costs of the trigrams looked up so far in a chunk, by sorted key
-    ``(u * radix + v) * radix + w``: the confidences reuse the search's lookups."""
-
-    radix: int
-    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    costs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(cost of each key, 0 where unknown; mask of the unknown keys)."""
-        if not len(self.keys):
-            return np.zeros(len(keys)), np.ones(len(keys), dtype=bool)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        known = self.keys[at] == keys
-        return np.where(known, self.costs[at], 0.0), ~known
-
-    def add(self, keys: np.ndarray, costs: np.ndarray) -> None:
-        """Remember new (not yet known) keys."""
-        keys, costs = np.concatenate([self.keys, keys]), np.concatenate([self.costs, costs])
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.costs = keys[order], costs[order]
 
 
 @dataclass
@@ -246,14 +225,13 @@ class Decoder:
         # Positions left with one candidate keep it; the segments get searched.
         choice = index[search.start]
         base, length = _segments(search.size)
-        memo = _Memo(self._radix(chain))
         if len(base):
-            self._viterbi(search, _Batch.build(base, length), index, choice, memo)
+            self._viterbi(search, _Batch.build(base, length), index, choice)
         lengths = [len(lat) for lat in lattices]
         if not confidence:
             picks = iter(choice[real].tolist())
             return [[Decision(next(picks), math.nan, ()) for _ in range(n)] for n in lengths]
-        return self._decisions(chain, real, choice, lengths, memo)
+        return self._decisions(chain, real, choice, lengths)
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
                ) -> tuple[_Chain, np.ndarray]:
@@ -282,23 +260,27 @@ class Decoder:
 
     # -- scores --------------------------------------------------------------------------
 
-    def _step_cost(self, memo: _Memo, u: np.ndarray, v: np.ndarray, w: np.ndarray, *,
-                   bonus: bool = True) -> np.ndarray:
-        """-lm_weight * ln P(w | u v), minus the phrase bonus of (v, w) if ``bonus``.
-        Each distinct trigram is looked up once, in sorted order, and only if ``memo``
-        does not have it yet."""
-        if not len(u):
+    def _lm_part(self, fn, radix: int, *cols: np.ndarray) -> np.ndarray:
+        """``fn(*cols)`` (an LM query), asked once per distinct id tuple and in sorted
+        order: the LM's binary searches then walk its tables forward."""
+        if not len(cols[0]):
             return np.zeros(0)
-        uniq, inverse = _unique((u * memo.radix + v) * memo.radix + w)
-        cost, new = memo.find(uniq)
-        if new.any():
-            uv, ww = np.divmod(uniq[new], memo.radix)
-            uu, vv = np.divmod(uv, memo.radix)
-            cost[new] = -self.lm_weight * self.lm.logprob(uu, vv, ww)
-            memo.add(uniq[new], cost[new])
-        if bonus:
-            cost -= self._bonus(*np.divmod(uniq % (memo.radix * memo.radix), memo.radix))
-        return cost[inverse]
+        key = cols[0]
+        for col in cols[1:]:
+            key = key * radix + col
+        uniq, inverse = _unique(key)
+        parts = []
+        for _ in cols[1:]:
+            uniq, last = np.divmod(uniq, radix)
+            parts.append(last)
+        return fn(uniq, *parts[::-1])[inverse]
+
+    def _trigram(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """ln P of the stored trigrams, NaN for the others."""
+        hit, p3 = self.lm.trigram(u, v, w)
+        out = np.full(len(u), np.nan)
+        out[hit] = p3
+        return out
 
     @staticmethod
     def _radix(chain: _Chain) -> int:
@@ -320,8 +302,7 @@ class Decoder:
 
     def _bigram_steps(self, chain: _Chain, pos: np.ndarray, width: int) -> np.ndarray:
         """(rows, width, width) costs of the steps into chain positions ``pos`` under the
-        bigram model ln P(w | v), asked as P(w | </s> v): nothing follows </s>, so the LM
-        backs off to the bigram.  Minus the phrase bonus; padding and positions without
+        bigram model ln P(w | v), minus the phrase bonus; padding and positions without
         an LM term cost 0."""
         row, (a, b) = _grid([chain.size[pos - 1], chain.size[pos]])
         live = chain.term[pos][row]
@@ -329,8 +310,11 @@ class Decoder:
         v = chain.ids[chain.start[pos - 1][row] + a]
         w = chain.ids[chain.start[pos][row] + b]
         out = np.zeros((len(pos), width, width))
-        out[row, a, b] = self._step_cost(_Memo(self._radix(chain)), np.full_like(v, EOS), v, w)
+        out[row, a, b] = self._lm_part(self._pair_cost, self._radix(chain), v, w)
         return out
+
+    def _pair_cost(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return -self.lm_weight * self.lm.bigram(v, w) - self._bonus(v, w)
 
     # -- pruning -------------------------------------------------------------------------
 
@@ -383,7 +367,7 @@ class Decoder:
     # -- search --------------------------------------------------------------------------
 
     def _viterbi(self, chain: _Chain, batch: _Batch, index: np.ndarray,
-                 choice: np.ndarray, memo: _Memo) -> None:
+                 choice: np.ndarray) -> None:
         """Second-order Viterbi over all segments at once; writes the original candidate
         index of every searched position into ``choice``.
 
@@ -406,7 +390,7 @@ class Decoder:
         bonus[~chain.term[sg]] = 0.0
         fan = chain.size[sg - 2]
         first = np.cumsum(fan) - fan
-        step, source = self._transitions(chain, batch, state, memo)
+        step, source = self._transitions(chain, batch, state, (srow, sa, sb))
         step -= np.repeat(bonus, fan)  # the bonus of the state each transition enters
         back = np.zeros(1 + len(srow), dtype=np.intp)
         score = np.zeros(1 + len(srow))
@@ -424,20 +408,44 @@ class Decoder:
             score[1 + s0 : 1 + s1] = best + cost[s0:s1]
         self._backtrace(chain, batch, state, back, index, choice)
 
-    def _transitions(self, chain: _Chain, batch: _Batch, state: np.ndarray, memo: _Memo
+    def _transitions(self, chain: _Chain, batch: _Batch, state: np.ndarray,
+                     states: tuple[np.ndarray, np.ndarray, np.ndarray]
                      ) -> tuple[np.ndarray, np.ndarray]:
         """(LM cost, source state) of every transition (h, a) -> (a, b), in the order of
-        the states they enter, h fastest."""
-        pos = batch.pos
-        k0, k1, k2 = chain.size[pos - 2], chain.size[pos - 1], chain.size[pos]
-        row, (a, b, h) = _grid([k1, k2, k0])
-        g = pos[row]
-        live = chain.term[g]
-        u, v, w = (chain.ids[chain.start[p] + c][live] for p, c in ((g - 2, h), (g - 1, a), (g, b)))
-        step = np.zeros(len(row))
-        step[live] = self._step_cost(memo, u, v, w, bonus=False)
-        prev = batch.prev[row]
-        source = np.where(prev >= 0, state[prev] + h * k1[row] + a, 0)
+        the states ``(row, a, b)`` they enter, h fastest.
+
+        The backoff terms are shared: ln P(w | v) is looked up once per state (a, b),
+        bow2(u v) once per pair (h, a), and a trigram only where its context has stored
+        trigrams (bow2 != 0), which is about half of them."""
+        pos, ids, start, radix = batch.pos, chain.ids, chain.start, self._radix(chain)
+        k0, k1 = chain.size[pos - 2], chain.size[pos - 1]
+        srow, sa, sb = states
+        sg = pos[srow]
+        v, w = ids[start[sg - 1] + sa], ids[start[sg] + sb]
+        low = self._lm_part(self.lm.bigram, radix, v, w)
+        prow, (ph, pa) = _grid([k0, k1])
+        pg = pos[prow]
+        bow = self._lm_part(self.lm.context, radix, ids[start[pg - 2] + ph],
+                            ids[start[pg - 1] + pa])
+        # Transition t enters state ``target[t]`` from candidate h of position g-2.
+        fan = k0[srow]
+        target = np.repeat(np.arange(len(srow)), fan)
+        h = np.arange(len(target)) - np.repeat(np.cumsum(fan) - fan, fan)
+        n_pair = k0 * k1
+        pair0 = (np.cumsum(n_pair) - n_pair)[srow] + sa  # pair (0, a) of each state
+        pair = pair0[target] + h * k1[srow][target]
+        lp = bow[pair]
+        need = np.flatnonzero(lp)
+        lp += low[target]
+        if len(need):
+            t = target[need]
+            u = ids[start[sg[t] - 2] + h[need]]
+            p3 = self._lm_part(self._trigram, radix, u, v[t], w[t])
+            hit = ~np.isnan(p3)
+            lp[need[hit]] = p3[hit]
+        step = np.where(chain.term[sg][target], -self.lm_weight * lp, 0.0)
+        prev = batch.prev[srow][target]
+        source = np.where(prev >= 0, state[prev] + h * k1[srow][target] + sa[target], 0)
         return step, source
 
     @staticmethod
@@ -464,7 +472,7 @@ class Decoder:
     # -- confidences ---------------------------------------------------------------------
 
     def _decisions(self, chain: _Chain, real: np.ndarray, choice: np.ndarray,
-                   lengths: list[int], memo: _Memo) -> list[list[Decision]]:
+                   lengths: list[int]) -> list[list[Decision]]:
         """Local posterior: vary one position, keep the neighbours as decoded.  (The
         phrase bonus is not part of the local scores.)"""
         if not len(real):
@@ -476,7 +484,8 @@ class Decoder:
         u = np.concatenate([picked[g - 2], picked[g - 1], own])
         v = np.concatenate([picked[g - 1], own, picked[g + 1]])
         w = np.concatenate([own, picked[g + 1], picked[g + 2]])
-        lp = self._step_cost(memo, u, v, w, bonus=False).reshape(3, -1)
+        lp = -self.lm_weight * self._lm_part(self.lm.logprob, self._radix(chain), u, v, w)
+        lp = lp.reshape(3, -1)
         # Same order of additions as a per-position sum, so scores match it exactly.
         local = chain.cost[chain.start[g] + c] + lp[0]
         local += np.where(chain.term[g + 1], lp[1], 0.0)

@@ -134,21 +134,41 @@ class LanguageModel:
     def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Vectorized ln P(w | u v) with full backoff; the three arrays broadcast together."""
         u, v, w = np.broadcast_arrays(*(np.asarray(x, dtype=np.uint64) for x in (u, v, w)))
-        size = np.uint64(self.vocab_size)
-        ctx = u * size + v
-        hit3, p3 = _lookup(self._k3, self._p3, ctx * size + w)
+        hit3, p3 = self.trigram(u, v, w)
         out = np.empty(u.shape, dtype=np.float64)
         out[hit3] = p3
         miss = ~hit3
         if miss.any():
-            v, w, ctx = v[miss], w[miss], ctx[miss]
-            hit_c, bow2 = _lookup(self._k2, self._b2, ctx)
-            hit2, p2 = _lookup(self._k2, self._p2, v * size + w)
-            low = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
-            low[hit2] = p2
-            low[hit_c] += bow2
-            out[miss] = low
+            out[miss] = self.context(u[miss], v[miss]) + self.bigram(v[miss], w[miss])
         return out
+
+    # The three parts of the backoff formula, for callers (the decoder) that share the
+    # context and bigram terms between many trigrams.
+
+    def trigram(self, u: np.ndarray, v: np.ndarray, w: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(stored mask, ln P of the stored ones) of the trigrams (u, v, w)."""
+        return _lookup(self._k3, self._p3, self._key(self._key(u, v), w))
+
+    def context(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """ln bow2(u v); 0 exactly when no trigram of context (u, v) is stored (the build
+        guarantees it), so callers may skip trigram lookups there."""
+        hit, bow = _lookup(self._k2, self._b2, self._key(u, v))
+        out = np.zeros(hit.shape)
+        out[hit] = bow
+        return out
+
+    def bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """ln P(w | v), backing off to the unigram."""
+        v, w = np.asarray(v, dtype=np.uint64), np.asarray(w, dtype=np.uint64)
+        hit, p2 = _lookup(self._k2, self._p2, self._key(v, w))
+        out = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
+        out[hit] = p2
+        return out
+
+    def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(a, dtype=np.uint64) * np.uint64(self.vocab_size) \
+            + np.asarray(b, dtype=np.uint64)
 
     def sentence_logprob(self, tokens: Sequence[str]) -> float:
         """ln P of a sentence of LM tokens, with ``<s> <s>`` before and ``</s>`` after."""

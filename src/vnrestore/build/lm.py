@@ -313,6 +313,10 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
     l2 = np.concatenate([lp2, np.full(len(extra), LOG_ZERO, np.float16)])[order]
     k2 = k2[order]
     b2 = np.zeros(len(k2), np.float16)
+    # bow2 is 0 exactly for the contexts without a stored trigram: the decoder skips
+    # their trigram lookups.  A weight that rounds to 0 gets the smallest float16 instead.
+    lbow2 = lbow2.astype(np.float16)
+    lbow2[lbow2 == 0] = np.finfo(np.float16).smallest_subnormal
     b2[np.searchsorted(k2, ctx2)] = lbow2
     tables = {"lm3_keys": keys3[keep3], "lm3_logp": lp3, "lm2_keys": k2, "lm2_logp": l2,
               "lm2_bow": b2, "lm1_logp": lp1, "lm1_bow": bow1}
