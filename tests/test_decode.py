@@ -51,6 +51,9 @@ class ToyLM:
     def bigram(self, v, w) -> np.ndarray:
         return self.big[v, w]
 
+    def pairs(self, v, w) -> tuple[np.ndarray, np.ndarray]:
+        return self.big[v, w], self.bow[v, w]
+
 
 def _lattice(rng: np.random.Generator, n: int, max_k: int) -> list[list[Candidate]]:
     out = []

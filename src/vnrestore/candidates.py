@@ -201,9 +201,12 @@ class CandidateGenerator:
             bases += [base for base, _, _ in sorted(fuzzy, key=lambda m: (m[1], m[0]))]
         return tuple(s for b in dict.fromkeys(bases) for s in known[b])
 
-    def for_word(self, token: str, params: ChannelParams, *, code: bool = False) -> list[Candidate]:
-        """Candidates of one word token (original case): the token itself first."""
-        return list(self._for_word(token, params, code))
+    def for_word(self, token: str, params: ChannelParams, *, code: bool = False
+                 ) -> tuple[Candidate, ...]:
+        """Candidates of one word token (original case): the token itself first.  The
+        tuple is shared by every occurrence of the token (the decoder caches its arrays
+        by identity): copy it to change it."""
+        return self._for_word(token, params, code)
 
     @lru_cache(maxsize=100000)  # noqa: B019 - documents repeat their words a lot
     def _for_word(self, token: str, params: ChannelParams, code: bool) -> tuple[Candidate, ...]:

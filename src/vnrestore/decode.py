@@ -53,6 +53,7 @@ IDENTITY_MARGIN = 8.0
 # bigram pass and the search hold a few arrays per trigram (~120 MB at the peak for a
 # chunk of noisy OCR text); halving it costs ~10% speed on noisy text.
 CHUNK_POSITIONS = 8192
+ARRAY_CACHE = 100_000  # positions' (ids, costs) arrays kept by the decoder
 _INF = np.inf
 
 
@@ -62,6 +63,15 @@ class Decision(NamedTuple):
     index: int  # into the position's candidate list
     confidence: float  # in [0, 1]
     scores: tuple[float, ...]  # local cost of every candidate, chosen context fixed
+
+
+# Decisions without a confidence, shared (a document has ~10^5 positions; a NamedTuple
+# per position cost as much as a fifth of the search).
+_PICKS = tuple(Decision(i, math.nan, ()) for i in range(64))
+
+
+def _pick(index: int) -> Decision:
+    return _PICKS[index] if index < len(_PICKS) else Decision(index, math.nan, ())
 
 
 @dataclass
@@ -133,10 +143,12 @@ def _grid(sizes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
     row = np.repeat(np.arange(len(n)), n)
     rest = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
     out = []
-    for k in reversed(sizes):
+    for k in reversed(sizes[1:]):
         k = k[row]
-        out.append(rest % k)
-        rest = rest // k
+        quotient = rest // k
+        out.append(rest - quotient * k)
+        rest = quotient
+    out.append(rest)  # below the first size already
     return row, out[::-1]
 
 
@@ -189,6 +201,7 @@ class Decoder:
         self.prune = prune
         self.keep_min, self.keep_max, self.keep_margin = KEEP_MIN, KEEP_MAX, KEEP_MARGIN
         self.identity_margin = IDENTITY_MARGIN
+        self._cache: dict[int, tuple[Sequence[Candidate], np.ndarray, np.ndarray]] = {}
         # The phrase pairs as sorted int64 keys (a << 32 | b) for vectorized lookups.
         keys = np.array([(a << 32) | b for a, b in self.pair_bonus], dtype=np.int64)
         order = np.argsort(keys)
@@ -230,7 +243,7 @@ class Decoder:
         lengths = [len(lat) for lat in lattices]
         if not confidence:
             picks = iter(choice[real].tolist())
-            return [[Decision(next(picks), math.nan, ()) for _ in range(n)] for n in lengths]
+            return [[_pick(next(picks)) for _ in range(n)] for n in lengths]
         return self._decisions(chain, real, choice, lengths)
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
@@ -240,27 +253,41 @@ class Decoder:
         segment has its two right neighbours."""
         sizes: list[int] = []
         kinds: list[int] = []  # per position: 0 = <s> pad or tail, 1 = real, 2 = </s>
+        ids: list[np.ndarray] = []
+        costs: list[np.ndarray] = []
+        pad = (np.array([BOS]), np.zeros(1))
+        end = (np.array([EOS]), np.zeros(1))
         for lattice in lattices:
             if lattice:
                 sizes += [1, 1, *map(len, lattice), 1]
                 kinds += [0, 0, *[1] * len(lattice), 2]
+                parts = [pad, pad, *map(self._arrays, lattice), end]
+                ids += [p[0] for p in parts]
+                costs += [p[1] for p in parts]
         size = np.array(sizes + [1, 1], dtype=np.int64)
         kind = np.array(kinds + [0, 0], dtype=np.int8)
-        start = np.cumsum(size) - size
-        tokens = [c.lm_token for lattice in lattices for cands in lattice for c in cands]
-        costs = [c.channel + c.prior for lattice in lattices for cands in lattice for c in cands]
-        real = np.flatnonzero(kind == 1)
-        ids = np.where(kind == 2, EOS, BOS)[np.repeat(np.arange(len(size)), size)]
-        cost = np.zeros(len(ids))
-        if tokens:
-            slots = np.repeat(kind == 1, size)
-            ids[slots] = self.lm.ids(tokens)
-            cost[slots] = costs
-        return _Chain(ids, cost, start, size, kind > 0), real
+        chain = _Chain(np.concatenate([*ids, [BOS, BOS]]), np.concatenate([*costs, [0.0, 0.0]]),
+                       np.cumsum(size) - size, size, kind > 0)
+        return chain, np.flatnonzero(kind == 1)
+
+    def _arrays(self, cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """(LM ids, costs) of one position's candidates.  Computed once per shared tuple
+        (the generator hands every occurrence of a word the same one): a document's
+        positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding."""
+        hit = self._cache.get(id(cands))
+        if hit is not None and hit[0] is cands:
+            return hit[1], hit[2]
+        ids = self.lm.ids([c.lm_token for c in cands])
+        costs = np.array([c.channel + c.prior for c in cands], dtype=np.float64)
+        if isinstance(cands, tuple):  # immutable, so safe to key by identity
+            if len(self._cache) >= ARRAY_CACHE:
+                self._cache.clear()
+            self._cache[id(cands)] = (cands, ids, costs)  # holds cands: the id stays its own
+        return ids, costs
 
     # -- scores --------------------------------------------------------------------------
 
-    def _lm_part(self, fn, radix: int, *cols: np.ndarray) -> np.ndarray:
+    def _lm_part(self, fn, radix: int, *cols: np.ndarray):
         """``fn(*cols)`` (an LM query), asked once per distinct id tuple and in sorted
         order: the LM's binary searches then walk its tables forward."""
         if not len(cols[0]):
@@ -273,7 +300,8 @@ class Decoder:
         for _ in cols[1:]:
             uniq, last = np.divmod(uniq, radix)
             parts.append(last)
-        return fn(uniq, *parts[::-1])[inverse]
+        out = fn(uniq, *parts[::-1])
+        return tuple(x[inverse] for x in out) if isinstance(out, tuple) else out[inverse]
 
     def _trigram(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """ln P of the stored trigrams, NaN for the others."""
@@ -414,27 +442,29 @@ class Decoder:
         """(LM cost, source state) of every transition (h, a) -> (a, b), in the order of
         the states ``(row, a, b)`` they enter, h fastest.
 
-        The backoff terms are shared: ln P(w | v) is looked up once per state (a, b),
-        bow2(u v) once per pair (h, a), and a trigram only where its context has stored
-        trigrams (bow2 != 0), which is about half of them."""
+        The backoff terms are shared: one search of the bigram table per state (v, w)
+        gives both ln P(w | v) for the transitions entering it and bow2(v w) for those
+        leaving it, and a trigram is looked up only where its context has stored
+        trigrams (bow2 != 0), about half of them."""
         pos, ids, start, radix = batch.pos, chain.ids, chain.start, self._radix(chain)
-        k0, k1 = chain.size[pos - 2], chain.size[pos - 1]
         srow, sa, sb = states
         sg = pos[srow]
         v, w = ids[start[sg - 1] + sa], ids[start[sg] + sb]
-        low = self._lm_part(self.lm.bigram, radix, v, w)
-        prow, (ph, pa) = _grid([k0, k1])
-        pg = pos[prow]
-        bow = self._lm_part(self.lm.context, radix, ids[start[pg - 2] + ph],
-                            ids[start[pg - 1] + pa])
+        low, bow = self._lm_part(self.lm.pairs, radix, v, w)
         # Transition t enters state ``target[t]`` from candidate h of position g-2.
-        fan = k0[srow]
+        fan = chain.size[sg - 2]
         target = np.repeat(np.arange(len(srow)), fan)
         h = np.arange(len(target)) - np.repeat(np.cumsum(fan) - fan, fan)
-        n_pair = k0 * k1
-        pair0 = (np.cumsum(n_pair) - n_pair)[srow] + sa  # pair (0, a) of each state
-        pair = pair0[target] + h * k1[srow][target]
-        lp = bow[pair]
+        row = srow[target]
+        prev = batch.prev[row]
+        source = np.where(prev >= 0, state[prev] + h * chain.size[pos - 1][row] + sa[target], 0)
+        # A transition's context is its source state; the first row of a segment leaves
+        # state 0, whose context is the segment's first two (single) positions.
+        first = np.flatnonzero(batch.prev < 0)
+        g = pos[first]
+        entry = np.zeros(len(pos))
+        entry[first] = self._lm_part(self.lm.context, radix, ids[start[g - 2]], ids[start[g - 1]])
+        lp = np.where(prev >= 0, np.r_[0.0, bow][source], entry[row])
         need = np.flatnonzero(lp)
         lp += low[target]
         if len(need):
@@ -444,8 +474,6 @@ class Decoder:
             hit = ~np.isnan(p3)
             lp[need[hit]] = p3[hit]
         step = np.where(chain.term[sg][target], -self.lm_weight * lp, 0.0)
-        prev = batch.prev[srow][target]
-        source = np.where(prev >= 0, state[prev] + h * k1[srow][target] + sa[target], 0)
         return step, source
 
     @staticmethod

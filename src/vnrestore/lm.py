@@ -160,11 +160,21 @@ class LanguageModel:
 
     def bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """ln P(w | v), backing off to the unigram."""
+        return self.pairs(v, w)[0]
+
+    def pairs(self, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ln P(w | v), ln bow2(v w)) from one search of the bigram table: a decoder
+        state (v, w) is scored by the first and is the context of the next trigram."""
         v, w = np.asarray(v, dtype=np.uint64), np.asarray(w, dtype=np.uint64)
-        hit, p2 = _lookup(self._k2, self._p2, self._key(v, w))
-        out = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
-        out[hit] = p2
-        return out
+        key = self._key(v, w)
+        pos = np.minimum(np.searchsorted(self._k2, key), len(self._k2) - 1)
+        hit = self._k2[pos] == key
+        at = pos[hit]
+        prob = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
+        prob[hit] = self._p2[at]
+        bow = np.zeros(hit.shape)
+        bow[hit] = self._b2[at]
+        return prob, bow
 
     def _key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(a, dtype=np.uint64) * np.uint64(self.vocab_size) \
