@@ -70,6 +70,12 @@ def test_user_lexicon_wins(tmp_path):
     assert "Yên Nhân" in out
 
 
+@pytest.mark.parametrize("text", ["Thudng Xuan ", "Ha Noi \t", " Thudng Xuan", "Ha"])
+def test_names_are_found_wherever_the_line_starts_and_ends(text):
+    # A run of capitalized words at the start of a block, a block that ends in a space.
+    assert vnrestore.restore(text).strip() in ("Thường Xuân", "Hà Nội", "Ha", "Hà")
+
+
 vietnamese_words = st.sampled_from(
     "công tác thông tin đối ngoại năm 2024 của Ủy ban nhân dân tỉnh huyện kế hoạch "
     "phát triển kinh tế xã hội quốc phòng an ninh được giao nhiệm vụ các cơ quan , . -".split())

@@ -22,6 +22,7 @@ from .channel import ChannelParams, observed_form, readings, skeleton
 from .vietnamese import is_syllable, match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
+WORD_CACHE = 100_000  # words whose candidates are kept, per channel estimate
 # Beyond this many nats worse than the best candidate a reading is not worth decoding.
 CHANNEL_BEAM = 7.0
 # Spelling cost of keeping a non-Vietnamese token as it is: per character for ordinary
@@ -181,6 +182,7 @@ class CandidateGenerator:
         self.abbreviations = abbreviations or {}
         total = sum(inventory.counts.values()) or 1
         self._log_total = math.log(total)
+        self._memos: dict[ChannelParams, dict[tuple[str, bool], tuple[Candidate, ...]]] = {}
 
     def _unigram_cost(self, syl: str) -> float:
         return self._log_total - math.log(self.inventory.counts.get(syl, 0) + 1)
@@ -206,9 +208,22 @@ class CandidateGenerator:
         """Candidates of one word token (original case): the token itself first.  The
         tuple is shared by every occurrence of the token (the decoder caches its arrays
         by identity): copy it to change it."""
-        return self._for_word(token, params, code)
+        memo = self.memo(params)
+        found = memo.get((token, code))
+        if found is None:
+            found = memo[token, code] = self._for_word(token, params, code)
+        return found
 
-    @lru_cache(maxsize=100000)  # noqa: B019 - documents repeat their words a lot
+    def memo(self, params: ChannelParams) -> dict[tuple[str, bool], tuple[Candidate, ...]]:
+        """The candidates found so far under ``params``, by (token, code): documents
+        repeat their words, and a dict beats a cache keyed by the params object."""
+        memo = self._memos.get(params)
+        if memo is None or len(memo) >= WORD_CACHE:
+            if len(self._memos) >= 4:
+                self._memos.clear()
+            memo = self._memos[params] = {}
+        return memo
+
     def _for_word(self, token: str, params: ChannelParams, code: bool) -> tuple[Candidate, ...]:
         observed = observed_form(token)
         plain = place_tone(token.lower(), "old")

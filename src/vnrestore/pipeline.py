@@ -8,15 +8,17 @@ edits to the normalized input gives exactly the output (see ``apply_edits``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import regex
 
 from .candidates import Candidate, CandidateGenerator, Inventory, PhraseIndex, render, support
 from .channel import ChannelParams
 from .decode import Decision, Decoder
+from .lm import PUNCT
 from .normalize import normalize_text
 from .tokenize import Kind, Token, tokenize
 from .vietnamese import place_tone
@@ -39,13 +41,15 @@ STAND_INS = frozenset("&@")
 MAX_BLOCK_LINES = 40
 MAX_BLOCK_WORDS = 150
 DEFAULT_UNCERTAIN = 0.6
+RENDER_CACHE = 200_000
+# Punctuation the LM scores: one shared candidate tuple each.
+_LM_PUNCT = {p: (Candidate(p, p, 0.0, 0.0, "identity"),) for p in PUNCT}
 _ROMAN = regex.compile(r"[IVXl1|]+")
 _ROMAN_FIRST = frozenset("IVXl1|")
 _ROMAN_OK = regex.compile(r"(?=[IVX])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):  # a tuple: a megabyte of OCR text has ~10^5 edits
     """One change: where, what it was, what it became, and how sure we are."""
 
     line: int  # 0-based line of the (normalized) input
@@ -59,7 +63,7 @@ class Edit:
     source: str = "decoder"  # decoder | style | roman | normalize
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = self._asdict()
         d["alternatives"] = [list(a) for a in self.alternatives]
         return d
 
@@ -98,6 +102,7 @@ class Restorer:
         self.pairs = pairs
         self.decoders = {source: Decoder(lm, pairs, lm_weight=LM_WEIGHT[source])
                          for source in SOURCES}
+        self._rendered: dict[tuple[str, str, str, str], str] = {}  # output of a choice
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
@@ -117,69 +122,90 @@ class Restorer:
                                             self.generator.inventory.by_skeleton.__contains__)
             params = params.for_source(source)
         # All blocks are decoded in one call: the decoder batches them (much faster).
-        prepared = [self._block_slots(block, params, normalized) for block in _blocks(tokens)]
+        # Where each line starts, for the edits' columns.
+        starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
+        prepared = [self._block_slots(block, params, starts) for block in _blocks(tokens)]
         lattices = [[c for _, c in slots] for slots, _ in prepared]
         decisions = self.decoders[source].decode_many(lattices, confidence)
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
-            edits.extend(self._block_edits(slots, fixed, decs, tone_style, normalized,
+            edits.extend(self._block_edits(slots, fixed, decs, tone_style, starts,
                                            explain))
         return Result(apply_edits(normalized, edits), edits, params, normalized)
 
-    def _block_slots(self, block: list[Token], params: ChannelParams, source: str
-                     ) -> tuple[list[tuple[Token, list[Candidate]]], list[Edit]]:
+    def _block_slots(self, block: list[Token], params: ChannelParams, starts: list[int]
+                     ) -> tuple[list[tuple[Token, Sequence[Candidate]]], list[Edit]]:
         """The candidates of every decoded token of a block, and the fixed edits."""
-        slots: list[tuple[Token, list[Candidate]]] = []
+        slots: list[tuple[Token, Sequence[Candidate]]] = []
         fixed: list[Edit] = []
+        runs: list[list[int]] = []  # slots of adjacent words that may spell a phrase
+        run_end = -9  # block index of the last word of runs[-1]
+        any_case = self.phrases.has_user_terms  # else only names: capitalized words
+        words = self.generator.memo(params)
         for i, tok in enumerate(block):
-            roman = _roman(block, i) if tok.text[0] in _ROMAN_FIRST \
-                and tok.kind in (Kind.WORD, Kind.PUNCT) else None
-            if roman is not None:
-                if roman != tok.text:
-                    fixed.append(_edit(tok, roman, 1.0, (), "roman", source))
-            elif tok.kind is Kind.WORD:
-                slots.append((tok, self.generator.for_word(tok.text, params, code=tok.code)))
-            elif tok.kind is Kind.NUMBER:
-                between = _between_words(block, i) and not tok.code
-                cands = self.generator.for_number(tok.text, params) if between else \
-                    [Candidate(tok.text, "<num>", 0.0, 0.0, "number")]
+            kind, text = tok.kind, tok.text
+            if kind is Kind.SPACE or kind is Kind.NEWLINE:
+                continue
+            if text[0] in _ROMAN_FIRST and kind in (Kind.WORD, Kind.PUNCT):
+                roman = _roman(block, i)
+                if roman is not None:
+                    if roman != text:
+                        fixed.append(_edit(tok, roman, 1.0, (), "roman", starts))
+                    continue
+            if kind is Kind.WORD:
+                cands = words.get((text, tok.code)) or \
+                    self.generator.for_word(text, params, code=tok.code)
+                if not tok.code and (any_case or text[0].isupper()):
+                    if run_end == i - 2 and block[i - 1].kind is Kind.SPACE:
+                        runs[-1].append(len(slots))
+                    else:
+                        runs.append([len(slots)])
+                    run_end = i
                 slots.append((tok, cands))
-            elif tok.kind is Kind.PUNCT and tok.text in STAND_INS and _between_words(block, i):
+            elif kind is Kind.NUMBER:
+                between = _between_words(block, i) and not tok.code
+                cands = self.generator.for_number(text, params) if between else \
+                    (Candidate(text, "<num>", 0.0, 0.0, "number"),)
+                slots.append((tok, cands))
+            elif kind is Kind.PUNCT and text in STAND_INS and _between_words(block, i):
                 # "&" / "@" alone between words is how OCR reads a lone "ở" or "ả".
-                slots.append((tok, self.generator.for_word(tok.text, params)))
-            elif tok.kind is Kind.PUNCT and self.lm.id(tok.text) != 0:
-                slots.append((tok, [Candidate(tok.text, tok.text, 0.0, 0.0, "identity")]))
+                slots.append((tok, self.generator.for_word(text, params)))
+            elif kind is Kind.PUNCT and text in _LM_PUNCT:
+                slots.append((tok, _LM_PUNCT[text]))
         if self.phrases:
-            self._support_phrases(block, slots, params)
+            self._support_phrases(runs, slots, params)
         return slots, fixed
 
-    def _block_edits(self, slots: list[tuple[Token, list[Candidate]]], fixed: list[Edit],
-                     decisions: Sequence[Decision], style: str, source: str,
+    def _block_edits(self, slots: list[tuple[Token, Sequence[Candidate]]], fixed: list[Edit],
+                     decisions: Sequence[Decision], style: str, starts: list[int],
                      explain: bool = True) -> Iterable[Edit]:
+        rendered = self._rendered
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.index]
-            out = _render(chosen, tok.text, style)
+            key = (chosen.text, chosen.source, tok.text, style)
+            out = rendered.get(key)
+            if out is None:
+                if len(rendered) >= RENDER_CACHE:
+                    rendered.clear()
+                out = rendered[key] = _render(chosen, tok.text, style)
             if out == tok.text:
                 continue
             alts = _alternatives(cands, dec, tok.text, style) if explain else ()
-            kind = "style" if chosen.text == place_tone(tok.text.lower(), "old") \
-                and chosen.source == "syllable" else "decoder"
+            kind = "style" if chosen.source == "syllable" \
+                and chosen.text == place_tone(tok.text.lower(), "old") else "decoder"
             yield _edit(tok, out, dec.confidence if kind == "decoder" else 1.0, alts, kind,
-                        source)
+                        starts)
         yield from fixed
 
-
-    def _support_phrases(self, block: list[Token], slots: list, params: ChannelParams) -> None:
+    def _support_phrases(self, runs: list[list[int]], slots: list, params: ChannelParams
+                         ) -> None:
         """Longest-first match of runs of adjacent words against names and user terms."""
-        runs = _word_runs(block, slots)
-        if not self.phrases.has_user_terms:
-            # Names only match capitalized words: look up only capitalized sub-runs (the
-            # fuzzy lookup is the costly part, and most words are lowercase).
-            runs = [sub for run in runs for sub in _capitalized_runs(run, slots)]
+        # Names have two words or more; a user's term may have one.
+        fewest = 1 if self.phrases.has_user_terms else 2
         for run in runs:
             i = 0
-            while i < len(run):
-                for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), 0, -1):
+            while i <= len(run) - fewest:
+                for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
                     idx = run[i : i + n]
                     words = tuple(slots[k][0].text for k in idx)
                     hit = self.phrases.lookup(words)
@@ -192,35 +218,6 @@ class Restorer:
                     i += n - 1
                     break
                 i += 1
-
-
-def _capitalized_runs(run: list[int], slots: list) -> list[list[int]]:
-    out: list[list[int]] = [[]]
-    for k in run:
-        if slots[k][0].text[:1].isupper():
-            out[-1].append(k)
-        elif out[-1]:
-            out.append([])
-    return [r for r in out if r]
-
-
-def _word_runs(block: list[Token], slots: list) -> list[list[int]]:
-    """Indices of slots that are words separated only by whitespace within a line."""
-    at = {tok.start: i for i, tok in enumerate(block)}
-    runs: list[list[int]] = []
-    prev = -2  # block index of the previous word slot
-    for k, (tok, _) in enumerate(slots):
-        if tok.kind is not Kind.WORD or tok.code:
-            prev = -2
-            continue
-        here = at[tok.start]
-        between = block[prev + 1 : here] if prev >= 0 else None
-        if runs and between and all(t.kind is Kind.SPACE for t in between):
-            runs[-1].append(k)
-        else:
-            runs.append([k])
-        prev = here
-    return runs
 
 
 def _render(c: Candidate, token: str, style: str) -> str:
@@ -246,10 +243,9 @@ def _probabilities(scores: Sequence[float]) -> list[float]:
     return [round(e / total, 4) for e in ex]
 
 
-def _edit(tok: Token, text: str, conf: float, alts, kind: str, source: str) -> Edit:
-    line_start = source.rfind("\n", 0, tok.start) + 1
-    return Edit(tok.line, tok.start - line_start, tok.start, tok.start + len(tok.text), tok.text,
-                text, round(conf, 4), alts, kind)
+def _edit(tok: Token, text: str, conf: float, alts, kind: str, starts: list[int]) -> Edit:
+    return Edit(tok.line, tok.start - starts[tok.line], tok.start, tok.start + len(tok.text),
+                tok.text, text, round(conf, 4), alts, kind)
 
 
 def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:

@@ -12,7 +12,7 @@ RED, GREEN, YELLOW, RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"
 def mark_uncertain(result: Result, marker: str = "[[{}]]", below: float = 0.6) -> str:
     """The output text with every low-confidence replacement wrapped in ``marker``."""
     edits = [
-        Edit(**{**e.__dict__, "replacement": marker.format(e.replacement)})
+        e._replace(replacement=marker.format(e.replacement))
         if e.confidence < below else e
         for e in result.edits
     ]
