@@ -34,6 +34,7 @@ UNK_ABBREVIATION = 1.0
 KNOWN_SKELETON_UNK = 4.0
 # Support (nats) a matching gazetteer name or user term gives each of its syllables.
 NAME_BONUS = 2.0
+FUZZY_PHRASE = 2  # edits allowed when a run of words is matched to a phrase
 USER_BONUS = 4.0
 # Weight of the unigram frequency when pruning the candidate list (not when decoding).
 PRUNE_FREQ_WEIGHT = 0.4
@@ -110,9 +111,12 @@ class PhraseIndex:
             if key:
                 self.entries[key] = (phrase, True)
         self.has_user_terms = any(user for _, user in self.entries.values())
-        self.keys_by_len: dict[int, list[str]] = defaultdict(list)
+        # Keys by (words, characters): a key within distance 2 has a length within 2,
+        # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
+        self.buckets: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self._order = {key: i for i, key in enumerate(self.entries)}
         for key in self.entries:
-            self.keys_by_len[key.count(" ") + 1].append(key)
+            self.buckets[key.count(" ") + 1, len(key)].append(key)
 
     def _key(self, phrase: str, user: bool = False) -> str:
         """The skeleton key of a phrase ("" when it is not indexed: names need 2+ words)."""
@@ -133,9 +137,14 @@ class PhraseIndex:
             return hit
         if len(key) < 8:
             return None
-        best = process.extractOne(key, self.keys_by_len.get(len(words), ()),
-                                  scorer=Levenshtein.distance, score_cutoff=2)
-        return self.entries[best[0]] if best else None
+        found = []
+        for size in range(len(key) - FUZZY_PHRASE, len(key) + FUZZY_PHRASE + 1):
+            best = process.extractOne(key, self.buckets.get((len(words), size), ()),
+                                      scorer=Levenshtein.distance, score_cutoff=FUZZY_PHRASE)
+            if best:
+                found.append((best[1], self._order[best[0]], best[0]))
+        # The closest; among equals the first in index order (as one search over all).
+        return self.entries[min(found)[2]] if found else None
 
 
 def support(cands: list[Candidate], token: str, word: str, user: bool,
