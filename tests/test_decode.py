@@ -125,6 +125,24 @@ def test_one_block_at_a_time_together_and_in_chunks_agree(monkeypatch) -> None:
     assert decoder.decode_many(lattices) == together
 
 
+def test_shared_candidate_tuples_reuse_bigram_blocks_without_changing_anything(
+        monkeypatch) -> None:
+    # Words repeat: the generator gives every occurrence the same tuple, and the decoder
+    # computes the bigram steps of each pair of tuples once, across chunks and calls.
+    rng = np.random.default_rng(5)
+    words = [tuple(p) for p in _lattice(rng, 6, 9)]
+    lattices = [[words[i] for i in rng.integers(0, len(words), int(rng.integers(1, 25)))]
+                for _ in range(12)]
+    as_lists = [[list(p) for p in lat] for lat in lattices]  # no sharing: nothing cached
+    monkeypatch.setattr(decode, "CHUNK_POSITIONS", 30)
+    lm = ToyLM(5)
+    want = Decoder(lm, {(4, 5): 0.7}).decode_many(as_lists)
+    shared = Decoder(lm, {(4, 5): 0.7})
+    assert shared.decode_many(lattices) == want
+    assert len(shared._blocks.keys) > 0
+    assert shared.decode_many(lattices[::-1]) == want[::-1]  # now all from the cache
+
+
 def test_skipping_confidences_keeps_the_choices() -> None:
     rng = np.random.default_rng(11)
     lattices = [_lattice(rng, int(rng.integers(0, 30)), 9) for _ in range(8)]

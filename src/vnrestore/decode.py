@@ -84,6 +84,9 @@ class _Chain:
     start: np.ndarray
     size: np.ndarray
     term: np.ndarray  # position carries an LM term (False for the <s> pads and the tail)
+    # Per position, the identity of its candidate list: equal types have the same LM ids
+    # (0 = <s> pad or tail, 1 = </s>, -1 = a list of its own).  None once pruned.
+    types: np.ndarray | None = None
 
     def padded(self, values: np.ndarray, pos: np.ndarray, width: int,
                fill: float) -> np.ndarray:
@@ -102,6 +105,50 @@ class _Chain:
         start = np.cumsum(size) - size
         chain = _Chain(self.ids[slots], self.cost[slots], start, size, self.term)
         return chain, slots - self.start[owner]
+
+
+class _Blocks:
+    """Bigram step costs of the type pairs seen so far: sorted keys, each with the offset
+    of its flat block in ``pool``."""
+
+    LIMIT = 4_000_000  # floats kept (32 MB); then the cache starts over
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.offsets = np.zeros(0, dtype=np.int64)
+        self.pool = np.zeros(0)
+        self.used = 0
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(offset of each key's block, found mask); unknown and negative keys are new."""
+        if self.used > self.LIMIT:
+            self.clear()
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        found = (self.keys[at] == keys) & (keys >= 0)
+        return np.where(found, self.offsets[at], 0), found
+
+    def add(self, keys: np.ndarray, blocks: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Store the flat ``blocks`` (one per key, in order, of ``sizes``) and return
+        their offsets.  Negative keys (lists of their own) are stored but not kept."""
+        offsets = self.used + np.cumsum(sizes) - sizes
+        end = self.used + len(blocks)
+        if end > len(self.pool):  # grow by doubling: the pool is appended to per chunk
+            pool = np.zeros(max(2 * len(self.pool), end, 1024))
+            pool[: self.used] = self.pool[: self.used]
+            self.pool = pool
+        self.pool[self.used : end] = blocks
+        self.used = end
+        kept = keys >= 0
+        merged = np.concatenate([self.keys, keys[kept]])
+        order = np.argsort(merged, kind="stable")
+        self.keys = merged[order]
+        self.offsets = np.concatenate([self.offsets, offsets[kept]])[order]
+        return offsets
 
 
 @dataclass
@@ -201,7 +248,9 @@ class Decoder:
         self.prune = prune
         self.keep_min, self.keep_max, self.keep_margin = KEEP_MIN, KEEP_MAX, KEEP_MARGIN
         self.identity_margin = IDENTITY_MARGIN
-        self._cache: dict[int, tuple[Sequence[Candidate], np.ndarray, np.ndarray]] = {}
+        self._cache: dict[int, tuple[Sequence[Candidate], np.ndarray, np.ndarray, int]] = {}
+        self._types = 1  # the last type given to a candidate tuple
+        self._blocks = _Blocks()
         # The phrase pairs as sorted int64 keys (a << 32 | b) for vectorized lookups.
         keys = np.array([(a << 32) | b for a, b in self.pair_bonus], dtype=np.int64)
         order = np.argsort(keys)
@@ -255,8 +304,9 @@ class Decoder:
         kinds: list[int] = []  # per position: 0 = <s> pad or tail, 1 = real, 2 = </s>
         ids: list[np.ndarray] = []
         costs: list[np.ndarray] = []
-        pad = (np.array([BOS]), np.zeros(1))
-        end = (np.array([EOS]), np.zeros(1))
+        types: list[int] = []
+        pad = (np.array([BOS]), np.zeros(1), 0)
+        end = (np.array([EOS]), np.zeros(1), 1)
         for lattice in lattices:
             if lattice:
                 sizes += [1, 1, *map(len, lattice), 1]
@@ -264,26 +314,33 @@ class Decoder:
                 parts = [pad, pad, *map(self._arrays, lattice), end]
                 ids += [p[0] for p in parts]
                 costs += [p[1] for p in parts]
+                types += [p[2] for p in parts]
         size = np.array(sizes + [1, 1], dtype=np.int64)
         kind = np.array(kinds + [0, 0], dtype=np.int8)
         chain = _Chain(np.concatenate([*ids, [BOS, BOS]]), np.concatenate([*costs, [0.0, 0.0]]),
-                       np.cumsum(size) - size, size, kind > 0)
+                       np.cumsum(size) - size, size, kind > 0,
+                       np.array(types + [0, 0], dtype=np.int64))
         return chain, np.flatnonzero(kind == 1)
 
-    def _arrays(self, cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-        """(LM ids, costs) of one position's candidates.  Computed once per shared tuple
-        (the generator hands every occurrence of a word the same one): a document's
-        positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding."""
+    def _arrays(self, cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, int]:
+        """(LM ids, costs, type) of one position's candidates.  Computed once per shared
+        tuple (the generator hands every occurrence of a word the same one): a document's
+        positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding.
+        The type (>= 2) names the tuple for the bigram blocks; a list gets -1."""
         hit = self._cache.get(id(cands))
         if hit is not None and hit[0] is cands:
-            return hit[1], hit[2]
+            return hit[1], hit[2], hit[3]
         ids = self.lm.ids([c.lm_token for c in cands])
         costs = np.array([c.channel + c.prior for c in cands], dtype=np.float64)
-        if isinstance(cands, tuple):  # immutable, so safe to key by identity
-            if len(self._cache) >= ARRAY_CACHE:
-                self._cache.clear()
-            self._cache[id(cands)] = (cands, ids, costs)  # holds cands: the id stays its own
-        return ids, costs
+        if not isinstance(cands, tuple):
+            return ids, costs, -1
+        if len(self._cache) >= ARRAY_CACHE:
+            self._cache.clear()
+            self._blocks.clear()  # its types are about to be reused
+        self._types += 1
+        # Keyed by identity, as the tuple is immutable; holding it keeps the id its own.
+        self._cache[id(cands)] = (cands, ids, costs, self._types)
+        return ids, costs, self._types
 
     # -- scores --------------------------------------------------------------------------
 
@@ -331,14 +388,36 @@ class Decoder:
     def _bigram_steps(self, chain: _Chain, pos: np.ndarray, width: int) -> np.ndarray:
         """(rows, width, width) costs of the steps into chain positions ``pos`` under the
         bigram model ln P(w | v), minus the phrase bonus; padding and positions without
-        an LM term cost 0."""
+        an LM term cost 0.
+
+        The costs of a step depend only on the candidate lists of its two positions, and
+        a document repeats its word pairs (a third of those of 200k words of news are
+        distinct), so each pair of types is computed once per decoder (``_Blocks``)."""
+        k1, k2 = chain.size[pos - 1], chain.size[pos]
+        types = chain.types if chain.types is not None else np.full(len(chain.size), -1)
+        t1, t2 = types[pos - 1], types[pos]
+        key = np.where((t1 >= 0) & (t2 >= 0), (t1 << 32) | t2, -1 - np.arange(len(pos)))
+        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        offset, found = self._blocks.find(uniq)
+        new = np.flatnonzero(~found)
+        if len(new):
+            rows = first[new]
+            offset[new] = self._blocks.add(uniq[new], self._block_costs(chain, pos[rows]),
+                                           k1[rows] * k2[rows])
+        off = offset[inverse]
+        row, (a, b) = _grid([k1, k2])
+        out = np.zeros((len(pos), width, width))
+        out[row, a, b] = self._blocks.pool[off[row] + a * k2[row] + b]
+        return out
+
+    def _block_costs(self, chain: _Chain, pos: np.ndarray) -> np.ndarray:
+        """The step costs into positions ``pos``, row by row, each (a, b) block flat."""
         row, (a, b) = _grid([chain.size[pos - 1], chain.size[pos]])
         live = chain.term[pos][row]
-        row, a, b = row[live], a[live], b[live]
         v = chain.ids[chain.start[pos - 1][row] + a]
         w = chain.ids[chain.start[pos][row] + b]
-        out = np.zeros((len(pos), width, width))
-        out[row, a, b] = self._lm_part(self._pair_cost, self._radix(chain), v, w)
+        out = np.zeros(len(row))
+        out[live] = self._lm_part(self._pair_cost, self._radix(chain), v[live], w[live])
         return out
 
     def _pair_cost(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
