@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,9 @@ from .channel import ChannelParams, observed_form, readings, skeleton
 from .vietnamese import is_syllable, match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
+# Below this estimated garble rate a document's letters are taken as read: only marks
+# may be missing, so no fuzzy matching of words or names.
+CLEAN_GARBLE = 0.02
 WORD_CACHE = 100_000  # words whose candidates are kept, per channel estimate
 # Beyond this many nats worse than the best candidate a reading is not worth decoding.
 CHANNEL_BEAM = 7.0
@@ -95,7 +98,9 @@ class PhraseIndex:
 
     MAX_WORDS = 4
 
-    def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
+                 known: Callable[[str], bool] = lambda skel: False) -> None:
+        self.known = known  # is a skeleton some syllable's?
         self.entries: dict[str, tuple[str, bool]] = {}  # skeleton -> (phrase, is_user)
         ambiguous: set[str] = set()
         for phrase in sorted(names):
@@ -129,13 +134,15 @@ class PhraseIndex:
         return bool(self.entries)
 
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
-    def lookup(self, words: tuple[str, ...]) -> tuple[str, bool] | None:
-        """The phrase these observed words spell (exactly, or within a small distance)."""
-        key = " ".join(skeleton(observed_form(w)) for w in words)
+    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, bool] | None:
+        """The phrase these observed words spell: exactly, or within a small distance
+        when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
+        skeletons = [skeleton(observed_form(w)) for w in words]
+        key = " ".join(skeletons)
         hit = self.entries.get(key)
         if hit is not None:
             return hit
-        if len(key) < 8:
+        if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
             return None
         found = []
         for size in range(len(key) - FUZZY_PHRASE, len(key) + FUZZY_PHRASE + 1):
@@ -245,7 +252,7 @@ class CandidateGenerator:
         if code:
             return tuple(out)
         # A clean document needs only the tone variants of a known syllable.
-        wide = not (identity.source == "syllable" and params.garble < 0.02)
+        wide = not (identity.source == "syllable" and params.garble < CLEAN_GARBLE)
         syllables = self._syllables(observed, wide)
         if syllables:
             costs = params.costs(observed, syllables)

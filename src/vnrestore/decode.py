@@ -137,8 +137,8 @@ class _Blocks:
         their offsets.  Negative keys (lists of their own) are stored but not kept."""
         offsets = self.used + np.cumsum(sizes) - sizes
         end = self.used + len(blocks)
-        if end > len(self.pool):  # grow by doubling: the pool is appended to per chunk
-            pool = np.zeros(max(2 * len(self.pool), end, 1024))
+        if end > len(self.pool):  # grow by doubling (appended to per chunk), up to LIMIT
+            pool = np.zeros(max(min(2 * len(self.pool), self.LIMIT), end, 1024))
             pool[: self.used] = self.pool[: self.used]
             self.pool = pool
         self.pool[self.used : end] = blocks
@@ -165,6 +165,7 @@ class _Batch:
     offsets: np.ndarray
     pos: np.ndarray
     prev: np.ndarray
+    _spans: list[slice] | None = None
 
     @classmethod
     def build(cls, base: np.ndarray, length: np.ndarray) -> _Batch:
@@ -180,7 +181,11 @@ class _Batch:
         return cls(base, length, counts, offsets, base[seg] + step, prev)
 
     def rows(self, j: int) -> slice:
-        return slice(self.offsets[j], self.offsets[j] + self.counts[j])
+        """The rows of step ``j`` (Python ints: the search loops call this per step)."""
+        if self._spans is None:
+            ends = (self.offsets + self.counts).tolist()
+            self._spans = [slice(a, b) for a, b in zip(self.offsets.tolist(), ends, strict=True)]
+        return self._spans[j]
 
 
 def _grid(sizes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -460,13 +465,15 @@ class Decoder:
         alpha[1] = np.full((len(batch.base), width), _INF)
         alpha[1][:, 0] = 0.0
         for j in range(2, steps):
-            n, rows = batch.counts[j], batch.rows(j)
+            rows = batch.rows(j)
+            n = rows.stop - rows.start
             alpha[j] = (alpha[j - 1][:n, :, None] + step[rows]).min(axis=1) + cost[rows]
         # Backward pass; each segment ends on a single candidate (beta 0 there).
         beta = np.zeros((len(batch.base), width))
         marginal = np.full((len(chain.size), width), _INF)
         for j in range(steps - 1, 1, -1):
-            n, rows = batch.counts[j], batch.rows(j)
+            rows = batch.rows(j)
+            n = rows.stop - rows.start
             beta[:n] = (step[rows] + (cost[rows] + beta[:n])[:, None, :]).min(axis=2)
             marginal[batch.pos[rows] - 1] = alpha[j - 1][:n] + beta[:n]
         return marginal[want]
@@ -501,11 +508,15 @@ class Decoder:
         step -= np.repeat(bonus, fan)  # the bonus of the state each transition enters
         back = np.zeros(1 + len(srow), dtype=np.intp)
         score = np.zeros(1 + len(srow))
+        # Per step: its states s0:s1 and their transitions t0:t1 (Python ints).
         state_at = np.r_[0, np.cumsum(n_state)]  # by row: states of the rows before
-        for j in range(2, len(batch.counts)):
-            r = batch.rows(j)
-            s0, s1 = state_at[r.start], state_at[r.stop]
-            t0, t1 = first[s0], first[s1 - 1] + fan[s1 - 1]
+        trans_at = np.r_[first, len(step)]  # by state: transitions of the states before
+        spans = [batch.rows(j) for j in range(2, len(batch.counts))]
+        s_lo = state_at[[r.start for r in spans]]
+        s_hi = state_at[[r.stop for r in spans]]
+        bounds = zip(s_lo.tolist(), s_hi.tolist(), trans_at[s_lo].tolist(),
+                     trans_at[s_hi].tolist(), strict=True)
+        for s0, s1, t0, t1 in bounds:
             total = score[source[t0:t1]] + step[t0:t1]
             begin = first[s0:s1] - t0
             best = np.minimum.reduceat(total, begin)

@@ -15,7 +15,15 @@ from typing import NamedTuple
 
 import regex
 
-from .candidates import Candidate, CandidateGenerator, Inventory, PhraseIndex, render, support
+from .candidates import (
+    CLEAN_GARBLE,
+    Candidate,
+    CandidateGenerator,
+    Inventory,
+    PhraseIndex,
+    render,
+    support,
+)
 from .channel import ChannelParams
 from .decode import Decision, Decoder
 from .lm import PUNCT
@@ -78,11 +86,16 @@ class Result:
 
 def apply_edits(normalized: str, edits: Sequence[Edit]) -> str:
     """Replay edits on the normalized input (used by tests to check the report)."""
+    return _apply(normalized, ((e.start, e.end, e.replacement) for e in edits))
+
+
+def _apply(normalized: str, changes: Iterable[tuple[int, int, str]]) -> str:
+    """The text with each (start, end, replacement) span replaced."""
     out, at = [], 0
-    for e in sorted(edits, key=lambda e: e.start):
-        out.append(normalized[at : e.start])
-        out.append(e.replacement)
-        at = e.end
+    for start, end, text in sorted(changes):
+        out.append(normalized[at:start])
+        out.append(text)
+        at = end
     out.append(normalized[at:])
     return "".join(out)
 
@@ -96,7 +109,8 @@ class Restorer:
         if lexicon is not None:
             abbreviations = dict(lexicon.abbreviations)
             pairs = _pair_ids(lm, lexicon)
-            self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms)
+            self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms,
+                                       inventory.by_skeleton.__contains__)
         self.lm = lm
         self.generator = CandidateGenerator(inventory, abbreviations)
         self.pairs = pairs
@@ -127,6 +141,10 @@ class Restorer:
         prepared = [self._block_slots(block, params, starts) for block in _blocks(tokens)]
         lattices = [[c for _, c in slots] for slots, _ in prepared]
         decisions = self.decoders[source].decode_many(lattices, confidence)
+        if not confidence:  # only the text is wanted: spans, not Edit objects
+            changes = [change for (slots, fixed), decs in zip(prepared, decisions, strict=True)
+                       for change in self._block_changes(slots, fixed, decs, tone_style)]
+            return Result(_apply(normalized, changes), [], params, normalized)
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
             edits.extend(self._block_edits(slots, fixed, decs, tone_style, starts,
@@ -179,15 +197,9 @@ class Restorer:
     def _block_edits(self, slots: list[tuple[Token, Sequence[Candidate]]], fixed: list[Edit],
                      decisions: Sequence[Decision], style: str, starts: list[int],
                      explain: bool = True) -> Iterable[Edit]:
-        rendered = self._rendered
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.index]
-            key = (chosen.text, chosen.source, tok.text, style)
-            out = rendered.get(key)
-            if out is None:
-                if len(rendered) >= RENDER_CACHE:
-                    rendered.clear()
-                out = rendered[key] = _render(chosen, tok.text, style)
+            out = self._output(chosen, tok.text, style)
             if out == tok.text:
                 continue
             alts = _alternatives(cands, dec, tok.text, style) if explain else ()
@@ -197,18 +209,42 @@ class Restorer:
                         starts)
         yield from fixed
 
+    def _block_changes(self, slots: list[tuple[Token, Sequence[Candidate]]],
+                       fixed: list[Edit], decisions: Sequence[Decision], style: str
+                       ) -> Iterable[tuple[int, int, str]]:
+        """The (start, end, replacement) spans of ``_block_edits``, for the text alone."""
+        for (tok, cands), dec in zip(slots, decisions, strict=True):
+            out = self._output(cands[dec.index], tok.text, style)
+            if out != tok.text:
+                yield tok.start, tok.start + len(tok.text), out
+        for e in fixed:
+            yield e.start, e.end, e.replacement
+
+    def _output(self, chosen: Candidate, token: str, style: str) -> str:
+        """What ``token`` becomes if ``chosen`` is its reading (cached: words repeat)."""
+        key = (chosen.text, chosen.source, token, style)
+        out = self._rendered.get(key)
+        if out is None:
+            if len(self._rendered) >= RENDER_CACHE:
+                self._rendered.clear()
+            out = self._rendered[key] = _render(chosen, token, style)
+        return out
+
     def _support_phrases(self, runs: list[list[int]], slots: list, params: ChannelParams
                          ) -> None:
         """Longest-first match of runs of adjacent words against names and user terms."""
         # Names have two words or more; a user's term may have one.
         fewest = 1 if self.phrases.has_user_terms else 2
+        # In clean (or only mark-stripped) text a run of syllables is spelled as meant:
+        # a name within two letters of it is another name.
+        fuzzy = params.garble >= CLEAN_GARBLE
         for run in runs:
             i = 0
             while i <= len(run) - fewest:
                 for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
                     idx = run[i : i + n]
                     words = tuple(slots[k][0].text for k in idx)
-                    hit = self.phrases.lookup(words)
+                    hit = self.phrases.lookup(words, fuzzy)
                     if hit is None or not (hit[1] or all(w[:1].isupper() for w in words)):
                         continue
                     for k, word in zip(idx, hit[0].split(), strict=True):
