@@ -53,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, prefix in sets]
         for w, b in itertools.product(map(float, args.weights.split(",")),
                                       map(float, args.bonuses.split(","))):
-            restorer.decoders[source] = Decoder(restorer.lm, dict.fromkeys(restorer.pairs, b),
-                                                lm_weight=w)
+            restorer.decoders[source] = Decoder(restorer.lm, restorer.pairs, b, lm_weight=w)
             accs = [score_lines(gold, restorer.restore(text, source=source, explain=False)
                                 .text.split("\n")).word_acc for _, text, gold in data]
             cells = " ".join(f"{n} {a:.4f}" for (n, _, _), a in zip(data, accs, strict=True))

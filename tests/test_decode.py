@@ -107,9 +107,9 @@ def test_exact_search_matches_brute_force(seed: int) -> None:
     # Mostly multi-candidate positions, and some runs of single ones that cut segments.
     lattices = [_lattice(rng, int(rng.integers(0, 7)), int(rng.choice([1, 2, 4])))
                 for _ in range(12)]
-    _check(lm, Decoder(lm, bonus, prune=False), lattices, bonus)
+    _check(lm, Decoder(lm, bonus, 0.7, prune=False), lattices, bonus)
     # Pruning never goes below keep_min candidates: with no longer list it changes nothing.
-    decoder = Decoder(lm, bonus)
+    decoder = Decoder(lm, bonus, 0.7)
     decoder.keep_min = 4
     _check(lm, decoder, lattices, bonus)
 
@@ -136,8 +136,8 @@ def test_shared_candidate_tuples_reuse_bigram_blocks_without_changing_anything(
     as_lists = [[list(p) for p in lat] for lat in lattices]  # no sharing: nothing cached
     monkeypatch.setattr(decode, "CHUNK_POSITIONS", 30)
     lm = ToyLM(5)
-    want = Decoder(lm, {(4, 5): 0.7}).decode_many(as_lists)
-    shared = Decoder(lm, {(4, 5): 0.7})
+    want = Decoder(lm, [(4, 5)], 0.7).decode_many(as_lists)
+    shared = Decoder(lm, [(4, 5)], 0.7)
     assert shared.decode_many(lattices) == want
     assert len(shared._blocks.keys) > 0
     assert shared.decode_many(lattices[::-1]) == want[::-1]  # now all from the cache

@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from .channel import ChannelParams, observed_form, readings, skeleton
-from .vietnamese import is_syllable, match_case, place_tone, strip_marks
+from .vietnamese import match_case, place_tone, strip_marks
 
 MAX_CANDIDATES = 12
 # Below this estimated garble rate a document's letters are taken as read: only marks
@@ -79,12 +79,14 @@ class Inventory:
 
     @classmethod
     def load(cls, path: Path) -> Inventory:
+        """The build writes only valid syllables, once each (tested): no checks here,
+        as this is start-up time."""
         counts: dict[str, int] = {}
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 syl, _, n = line.rstrip("\n").partition("\t")
-                if syl and is_syllable(syl):
-                    counts[syl] = counts.get(syl, 0) + int(n or 1)
+                if syl:
+                    counts[syl] = int(n or 1)
         return cls(counts)
 
 

@@ -28,7 +28,7 @@ How it is fast (decode_many of a whole document: ~10x the former per-block searc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -245,22 +245,22 @@ def _segments(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Decoder:
     """Second-order Viterbi decoding of candidate lattices under the trigram LM."""
 
-    def __init__(self, lm, pair_bonus: dict[tuple[int, int], float] | None = None,
-                 lm_weight: float = 1.0, prune: bool = True) -> None:
+    def __init__(self, lm, pairs: Iterable[tuple[int, int]] | np.ndarray = (),
+                 pair_bonus: float = 1.0, lm_weight: float = 1.0, prune: bool = True) -> None:
+        """``pairs``: LM id pairs (a, b) of known phrases, or their keys ``a << 32 | b``;
+        each such step earns ``pair_bonus`` nats."""
         self.lm = lm
         self.lm_weight = lm_weight
-        self.pair_bonus = pair_bonus or {}
+        self.pair_bonus = pair_bonus
         self.prune = prune
         self.keep_min, self.keep_max, self.keep_margin = KEEP_MIN, KEEP_MAX, KEEP_MARGIN
         self.identity_margin = IDENTITY_MARGIN
         self._cache: dict[int, tuple[Sequence[Candidate], np.ndarray, np.ndarray, int]] = {}
         self._types = 1  # the last type given to a candidate tuple
         self._blocks = _Blocks()
-        # The phrase pairs as sorted int64 keys (a << 32 | b) for vectorized lookups.
-        keys = np.array([(a << 32) | b for a, b in self.pair_bonus], dtype=np.int64)
-        order = np.argsort(keys)
-        self._pair_keys = keys[order]
-        self._pair_vals = np.array(list(self.pair_bonus.values()), dtype=np.float64)[order]
+        if not isinstance(pairs, np.ndarray):
+            pairs = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
+        self._pair_keys = np.unique(pairs.astype(np.int64))  # sorted, for vector lookups
 
     def decode(self, lattice: Sequence[Sequence[Candidate]]) -> list[Decision]:
         return self.decode_many([lattice])[0]
@@ -387,7 +387,7 @@ class Decoder:
             key = (a << 32) | b
             at = np.minimum(np.searchsorted(self._pair_keys, key), len(self._pair_keys) - 1)
             hit = self._pair_keys[at] == key
-            out[hit] = self._pair_vals[at[hit]]
+            out[hit] = self.pair_bonus
         return out
 
     def _bigram_steps(self, chain: _Chain, pos: np.ndarray, width: int) -> np.ndarray:

@@ -5,8 +5,7 @@ already NFC / lowercase / old tone style, so loading is read + split, well under
 ``load_lexicon(user_files)`` adds the user's own terms on top of that cached default.
 
 - ``words``: lowercase multi-syllable words and phrases (words.txt, admin_terms.txt, the
-  gazetteer lowercased, the user's terms), whose consecutive syllables the decoder rewards
-  through ``phrase_pairs()``;
+  gazetteer lowercased, the user's terms), whose consecutive syllables the decoder rewards;
 - ``names``: place names in their proper case (gazetteer.txt, capitalised user terms);
 - ``abbreviation("HDND") -> "HĐND"``: lookup by mark-stripped upper-case key;
 - ``user_terms``: the user's entries exactly as written (case and tone style kept), so the
@@ -16,8 +15,8 @@ already NFC / lowercase / old tone style, so loading is read + split, well under
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import regex
@@ -42,8 +41,6 @@ class Lexicon:
     names: frozenset[str]
     abbreviations: Mapping[str, str]  # mark-stripped upper-case key -> marked form
     user_terms: tuple[str, ...] = ()
-    # The lexicon the user's terms were added to: its pairs are reused, not recomputed.
-    base: Lexicon | None = field(default=None, repr=False)
 
     def abbreviation(self, token: str) -> str | None:
         """The marked form of a known abbreviation, looked up by its stripped key.
@@ -61,32 +58,11 @@ class Lexicon:
             return None
         return "".join(k or p for k, p in zip(known, parts, strict=True))
 
-    def phrase_pairs(self) -> frozenset[tuple[str, str]]:
-        """Every pair of consecutive syllables in a known phrase (lowercase)."""
-        return self._phrase_pairs
-
-    def name_pairs(self) -> frozenset[tuple[str, str]]:
-        """Every pair of consecutive syllables in a place name (proper case)."""
-        return self._name_pairs
-
-    @cached_property
-    def _phrase_pairs(self) -> frozenset[tuple[str, str]]:
-        if self.base is None:
-            return _pairs(self.words)
-        return self.base.phrase_pairs() | _pairs(_phrase_form(t) for t in self.user_terms)
-
-    @cached_property
-    def _name_pairs(self) -> frozenset[tuple[str, str]]:
-        if self.base is None:
-            return _pairs(self.names)
-        return self.base.name_pairs() | _pairs(self.names - self.base.names)
-
     def with_user_terms(self, terms: Iterable[str]) -> Lexicon:
         """This lexicon plus the user's terms; their abbreviations override the defaults."""
         terms = tuple(dict.fromkeys(terms))
         if not terms:
             return self
-        base = self.base or self
         abbreviations = dict(self.abbreviations)
         names = set(self.names)
         for t in terms:
@@ -95,17 +71,7 @@ class Lexicon:
             elif t[:1].isupper():
                 names.add(t)
         return Lexicon(self.words | {_phrase_form(t) for t in terms}, frozenset(names),
-                       abbreviations, self.user_terms + terms, base)
-
-
-def _pairs(phrases: Iterable[str]) -> frozenset[tuple[str, str]]:
-    # ~0.1 s for the default 70,000 phrases; done once, on first use.
-    out: set[tuple[str, str]] = set()
-    for p in phrases:
-        if " " in p:
-            syl = p.split()
-            out.update(zip(syl, syl[1:], strict=False))
-    return frozenset(out)
+                       abbreviations, self.user_terms + terms)
 
 
 def _phrase_form(term: str) -> str:

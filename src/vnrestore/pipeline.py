@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
 from .candidates import (
@@ -104,17 +105,17 @@ class Restorer:
     """Holds the models; cheap to call many times, expensive to build once."""
 
     def __init__(self, lm, inventory: Inventory, lexicon=None) -> None:
-        abbreviations, pairs = {}, {}
+        abbreviations, pairs = {}, np.zeros(0, dtype=np.int64)
         self.phrases = PhraseIndex()
         if lexicon is not None:
             abbreviations = dict(lexicon.abbreviations)
-            pairs = _pair_ids(lm, lexicon)
+            pairs = _pair_keys(lm, lexicon)
             self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms,
                                        inventory.by_skeleton.__contains__)
         self.lm = lm
         self.generator = CandidateGenerator(inventory, abbreviations)
         self.pairs = pairs
-        self.decoders = {source: Decoder(lm, pairs, lm_weight=LM_WEIGHT[source])
+        self.decoders = {source: Decoder(lm, pairs, PAIR_BONUS, lm_weight=LM_WEIGHT[source])
                          for source in SOURCES}
         self._rendered: dict[tuple[str, str, str, str], str] = {}  # output of a choice
 
@@ -342,13 +343,13 @@ def _roman(block: list[Token], i: int) -> str | None:
     return fixed if _ROMAN_OK.fullmatch(fixed) else None
 
 
-def _pair_ids(lm, lexicon) -> dict[tuple[int, int], float]:
-    """``lexicon.phrase_pairs()`` as LM id pairs (ids looked up in two vector calls: this
-    is start-up time)."""
-    pairs = list(lexicon.phrase_pairs())
-    a, b = lm.ids([x for x, _ in pairs]), lm.ids([y for _, y in pairs])
-    keep = (a > 0) & (b > 0)
-    return dict.fromkeys(zip(a[keep].tolist(), b[keep].tolist(), strict=True), PAIR_BONUS)
+def _pair_keys(lm, lexicon) -> np.ndarray:
+    """LM id pairs ``a << 32 | b`` of consecutive syllables in the lexicon's phrases, as
+    one vector job (start-up time): phrases joined by "|", which the LM does not know."""
+    ids = lm.ids(" | ".join(p for p in lexicon.words if " " in p).split())
+    a, b = ids[:-1], ids[1:]
+    known = (a > 0) & (b > 0)
+    return np.unique((a[known] << 32) | b[known])
 
 
 @lru_cache(maxsize=8)
