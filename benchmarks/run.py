@@ -151,12 +151,28 @@ def big_file_run(path: Path, repeats: int = 3) -> tuple[float, float]:
             max(float(r[1]) for r in runs))
 
 
-def big_inputs(words: int) -> dict[str, Path]:
-    """Inputs of the fresh-process speed runs: a large file of stripped and of correct
+def one_line(repeats: int = 7) -> float:
+    """Median seconds for `vnrestore clean` on one line of OCR text in a fresh process:
+    start-up with the models loaded, what a shell pipeline pays per call."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "vnrestore", "clean"], check=True,
+                       input="Két luan s6 57-KL/TW ciia B Chinh trj\n".encode(),
+                       stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def big_inputs(sizes: list[int]) -> dict[str, Path]:
+    """Inputs of the fresh-process speed runs: large files of stripped and of correct
     news, and the OCR documents we have (small, so start-up and cold caches count)."""
-    sets = make_sets(words)
-    return {"stripped news": sets["news-stripped"][0], "correct news": sets["news-correct"][0],
-            "synthetic eng-OCR": DATA / "synth-eng-moderate.ocr.txt",
+    out = {}
+    for words in sizes:
+        sets = make_sets(words)
+        out[f"stripped news ({words:,} words)"] = sets["news-stripped"][0]
+        out[f"correct news ({words:,} words)"] = sets["news-correct"][0]
+    return {**out, "synthetic eng-OCR": DATA / "synth-eng-moderate.ocr.txt",
             "the Thường Xuân seed (OCR)": SEEDS / "thuong-xuan-2024.ocr.txt"}
 
 
@@ -204,14 +220,17 @@ def table(rows: list[dict], perf: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--words", type=int, default=20000, help="words per held-out set")
-    ap.add_argument("--big-words", type=int, default=200000, help="words of the speed file")
+    ap.add_argument("--big-words", default="200000,1000000",
+                    help="words of the speed files (comma-separated)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", help="comma-separated systems")
     ap.add_argument("--readme", action="store_true", help="also update README.md")
     args = ap.parse_args(argv)
     rows = evaluate(args.words, args.repeats, args.only.split(",") if args.only else None)
-    perf = {"start-up on empty input (median of 7)": f"{startup():.2f} s"}
-    for label, path in big_inputs(args.big_words).items():
+    perf = {"start-up on empty input, no model loaded (median of 7)": f"{startup():.2f} s",
+            "one line of OCR text, models loaded (median of 7)": f"{one_line():.2f} s"}
+    sizes = [int(w) for w in args.big_words.split(",")]
+    for label, path in big_inputs(sizes).items():
         rate, peak = big_file_run(path, args.repeats)
         size = path.stat().st_size
         size_label = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} KB"

@@ -290,24 +290,30 @@ def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:
     about MAX_BLOCK_WORDS words (cut after a sentence end when possible), so the decoder's
     work and memory per block stay bounded even for a megabyte without a newline."""
     block: list[Token] = []
+    append = block.append
     lines = words = 0
     blank = True
+    newline, space, word = Kind.NEWLINE, Kind.SPACE, Kind.WORD  # locals: the hot loop
     for tok in tokens:
-        if tok.kind is Kind.NEWLINE:
+        kind = tok[0]
+        if kind is newline:
             lines += 1
             if blank or lines >= MAX_BLOCK_LINES:
                 if block:
                     yield block
                 block, lines, words = [], 0, 0
+                append = block.append
             blank = True
             continue
-        if tok.kind is not Kind.SPACE:
+        if kind is not space:
             blank = False
-        block.append(tok)
-        words += tok.kind is Kind.WORD
-        if words >= MAX_BLOCK_WORDS and (tok.text in ".;!?" or words >= 2 * MAX_BLOCK_WORDS):
+            if kind is word:
+                words += 1
+        append(tok)
+        if words >= MAX_BLOCK_WORDS and (tok[1] in ".;!?" or words >= 2 * MAX_BLOCK_WORDS):
             yield block
             block, words = [], 0
+            append = block.append
     if block:
         yield block
 
