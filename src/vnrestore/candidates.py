@@ -253,8 +253,10 @@ class CandidateGenerator:
             out.append(Candidate(abbr, "<abbr>", -math.log(params.drop), 0.0, "abbreviation"))
         if code:
             return tuple(out)
-        # A clean document needs only the tone variants of a known syllable.
-        wide = not (identity.source == "syllable" and params.garble < CLEAN_GARBLE)
+        # A clean (or only mark-stripped) document needs only the marked variants of
+        # what it reads; other letters only for a word no syllable spells.
+        wide = params.garble >= CLEAN_GARBLE or \
+            skeleton(observed) not in self.inventory.by_skeleton
         syllables = self._syllables(observed, wide)
         if syllables:
             costs = params.costs(observed, syllables)
