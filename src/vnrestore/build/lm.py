@@ -407,7 +407,8 @@ punctuation, then syllables with count >= {th['min_count']} by descending count 
 | `lm3_keys.npy`, `lm3_logp.npy` | {c['trigrams_kept']:,} trigrams: sorted uint64 keys \
 `(u*V+v)*V+w`, ln P(w \\| u v) float16 |
 | `lm2_keys.npy`, `lm2_logp.npy`, `lm2_bow.npy` | {c['bigrams_kept']:,} bigrams: keys `v*V+w`, \
-ln P(w \\| v), ln backoff weight of `v w` as a trigram context (float16) |
+ln P(w \\| v), ln backoff weight of `v w` as a trigram context (float16; exactly 0 when \
+no trigram of that context is stored, which the decoder relies on) |
 | `lm1_logp.npy`, `lm1_bow.npy` | unigram ln P(w) and ln backoff weight (float32) |
 | `lm_meta.json` | everything below, machine-readable |
 
