@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -257,15 +258,31 @@ class CandidateGenerator:
         # what it reads; other letters only for a word no syllable spells.
         wide = params.garble >= CLEAN_GARBLE or \
             skeleton(observed) not in self.inventory.by_skeleton
+        syllables, unigram = self._syllable_table(observed, wide)
+        if not syllables:
+            return tuple(self._prune(out))
+        costs = params.costs(observed, syllables)
+        # _prune keeps, of the readings within CHANNEL_BEAM of the best, the likeliest
+        # few; most of a wide search's hundreds fall outside, so they are chosen here on
+        # arrays and only the few that can survive become Candidates (same result).
+        beam = min(costs.min(), *(c.channel + c.prior for c in out)) + CHANNEL_BEAM
+        sel = np.array([i for i in np.flatnonzero(costs <= beam).tolist()
+                        if syllables[i] != plain], dtype=np.intp)
+        if not len(sel):
+            return tuple(self._prune(out))
+        floor = min(costs[sel].min(), *(c.channel + c.prior for c in out))
+        sel = sel[costs[sel] <= floor + CHANNEL_BEAM]
+        rank = costs[sel] + PRUNE_FREQ_WEIGHT * unigram[sel]
+        sel = np.sort(sel[np.argsort(rank, kind="stable")[: MAX_CANDIDATES - 1]])
+        out += [Candidate(syllables[i], syllables[i], c)
+                for i, c in zip(sel.tolist(), costs[sel].tolist(), strict=True)]
+        return tuple(self._prune(out, floor))
+
+    @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
+    def _syllable_table(self, observed: str, wide: bool) -> tuple[tuple[str, ...], np.ndarray]:
+        """``_syllables`` with each one's unigram cost (as _prune ranks by it)."""
         syllables = self._syllables(observed, wide)
-        if syllables:
-            costs = params.costs(observed, syllables)
-            # Readings beyond the beam are dropped by _prune anyway: skip building them.
-            beam = min(costs.min(), *(c.channel + c.prior for c in out)) + CHANNEL_BEAM
-            out += [Candidate(syl, syl, cost) for syl, cost in zip(syllables, costs.tolist(),
-                                                                     strict=True)
-                    if cost <= beam and syl != plain]
-        return tuple(self._prune(out))
+        return syllables, np.array([self._unigram_cost(s) for s in syllables])
 
     def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:
         """Keeping the token as read: a known syllable, or an unknown word with a spelling cost."""
@@ -292,14 +309,16 @@ class CandidateGenerator:
                 out.append(Candidate(syl, syl, params.cost(token, syl) + 2.0, 0.0))
         return self._prune(out)
 
-    def _prune(self, cands: list[Candidate]) -> list[Candidate]:
-        """Keep the identity and the best few readings within the beam."""
+    def _prune(self, cands: list[Candidate], floor: float | None = None) -> list[Candidate]:
+        """Keep the identity and the best few readings within the beam of the best
+        (``floor``: the best cost, when the caller dropped readings already)."""
         def rank(c: Candidate) -> float:
             return c.channel + c.prior + PRUNE_FREQ_WEIGHT * self._unigram_cost(c.text)
 
         head, rest = cands[0], sorted(cands[1:], key=rank)
-        floor = min(head.channel + head.prior, *(c.channel + c.prior for c in rest)) \
-            if rest else 0.0
+        if floor is None:
+            floor = min(head.channel + head.prior, *(c.channel + c.prior for c in rest)) \
+                if rest else 0.0
         kept = [c for c in rest if c.channel + c.prior <= floor + CHANNEL_BEAM]
         return [head, *kept[: MAX_CANDIDATES - 1]]
 
