@@ -18,11 +18,13 @@ How it is fast (decode_many of a whole document: ~10x the former per-block searc
   first-order forward-backward pass, ``K**2`` instead of ``K**3`` lookups per position)
   are dropped before the trigram search; positions left with one candidate cut the
   chain further.  This is the only approximation; ``prune=False`` gives the exact search.
-* The backoff terms are shared: the search asks ln P(w | v) once per state (v, w),
-  the context weight once per pair (u, v), and a trigram only where its context has
-  stored trigrams, which cuts the LM's work ~4x against asking ln P(w | u v) per
+* The backoff terms are shared: one search of the bigram table per state (v, w) gives
+  ln P(w | v) and the context weight of the next step, and a trigram is looked up only
+  where its context has stored trigrams: ~4x less LM work than asking ln P(w | u v) per
   transition.  Each distinct query of a chunk is asked once, in sorted order (the LM's
   binary searches then walk its tables forward; unsorted they cost ~8x more).
+* The bigram pass prices each pair of candidate lists once per decoder: the generator
+  shares one tuple per word, and a document repeats its word pairs.
 """
 
 from __future__ import annotations
