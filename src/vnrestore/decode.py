@@ -401,8 +401,8 @@ class Decoder:
         a document repeats its word pairs (a third of those of 200k words of news are
         distinct), so each pair of types is computed once per decoder (``_Blocks``)."""
         k1, k2 = chain.size[pos - 1], chain.size[pos]
-        types = chain.types if chain.types is not None else np.full(len(chain.size), -1)
-        t1, t2 = types[pos - 1], types[pos]
+        assert chain.types is not None, "the bigram pass runs on the unpruned chain"
+        t1, t2 = chain.types[pos - 1], chain.types[pos]
         key = np.where((t1 >= 0) & (t2 >= 0), (t1 << 32) | t2, -1 - np.arange(len(pos)))
         uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         offset, found = self._blocks.find(uniq)

@@ -160,11 +160,15 @@ class LanguageModel:
 
     def bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """ln P(w | v), backing off to the unigram."""
-        return self.pairs(v, w)[0]
+        return self._bigram(v, w, with_context=False)[0]
 
     def pairs(self, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(ln P(w | v), ln bow2(v w)) from one search of the bigram table: a decoder
         state (v, w) is scored by the first and is the context of the next trigram."""
+        return self._bigram(v, w, with_context=True)
+
+    def _bigram(self, v: np.ndarray, w: np.ndarray, *, with_context: bool
+                ) -> tuple[np.ndarray, np.ndarray | None]:
         v, w = np.asarray(v, dtype=np.uint64), np.asarray(w, dtype=np.uint64)
         key = self._key(v, w)
         pos = np.minimum(np.searchsorted(self._k2, key), len(self._k2) - 1)
@@ -172,6 +176,8 @@ class LanguageModel:
         at = pos[hit]
         prob = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
         prob[hit] = self._p2[at]
+        if not with_context:
+            return prob, None
         bow = np.zeros(hit.shape)
         bow[hit] = self._b2[at]
         return prob, bow

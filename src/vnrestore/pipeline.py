@@ -198,11 +198,8 @@ class Restorer:
     def _block_edits(self, slots: list[tuple[Token, Sequence[Candidate]]], fixed: list[Edit],
                      decisions: Sequence[Decision], style: str, starts: list[int],
                      explain: bool = True) -> Iterable[Edit]:
-        for (tok, cands), dec in zip(slots, decisions, strict=True):
+        for tok, cands, dec, out in self._changed(slots, decisions, style):
             chosen = cands[dec.index]
-            out = self._output(chosen, tok.text, style)
-            if out == tok.text:
-                continue
             alts = _alternatives(cands, dec, tok.text, style) if explain else ()
             kind = "style" if chosen.source == "syllable" \
                 and chosen.text == place_tone(tok.text.lower(), "old") else "decoder"
@@ -214,12 +211,19 @@ class Restorer:
                        fixed: list[Edit], decisions: Sequence[Decision], style: str
                        ) -> Iterable[tuple[int, int, str]]:
         """The (start, end, replacement) spans of ``_block_edits``, for the text alone."""
+        for tok, _, _, out in self._changed(slots, decisions, style):
+            yield tok.start, tok.start + len(tok.text), out
+        for e in fixed:
+            yield e.start, e.end, e.replacement
+
+    def _changed(self, slots: list[tuple[Token, Sequence[Candidate]]],
+                 decisions: Sequence[Decision], style: str
+                 ) -> Iterable[tuple[Token, Sequence[Candidate], Decision, str]]:
+        """(token, candidates, decision, output) of every slot whose output differs."""
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             out = self._output(cands[dec.index], tok.text, style)
             if out != tok.text:
-                yield tok.start, tok.start + len(tok.text), out
-        for e in fixed:
-            yield e.start, e.end, e.replacement
+                yield tok, cands, dec, out
 
     def _output(self, chosen: Candidate, token: str, style: str) -> str:
         """What ``token`` becomes if ``chosen`` is its reading (cached: words repeat)."""
