@@ -69,3 +69,20 @@ def make_sets(words: int = 20000, corpora: Path | None = None, *,
         sets[f"{prefix}{source}-stripped"] = (stripped, gold)
         sets[f"{prefix}{source}-correct"] = (gold, gold)
     return sets
+
+
+UD = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ud-vtb"
+
+
+def ud_sets(split: str = "dev") -> dict[str, tuple[Path, Path]]:
+    """UD Vietnamese VTB sentences (news prose with dialogue and names; out of domain):
+    {name: (input, gold)} with every mark removed and as they are."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    lines = [" ".join(line.split()) for line in
+             (UD / f"{split}.txt").read_text(encoding="utf-8").split("\n") if line.strip()]
+    gold = CACHE / f"ud-{split}.gold.txt"
+    stripped = CACHE / f"ud-{split}.stripped.txt"
+    if not gold.exists() or not stripped.exists():
+        gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        stripped.write_text("\n".join(map(strip_all, lines)) + "\n", encoding="utf-8")
+    return {f"ud-{split}-stripped": (stripped, gold), f"ud-{split}-correct": (gold, gold)}

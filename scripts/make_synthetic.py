@@ -34,29 +34,10 @@ from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
 
-from vnrestore import synth
+from vnrestore.build import synth
+from vnrestore.build.corpus import iter_documents
 
 ROOT = Path(__file__).resolve().parents[1]
-
-try:
-    from vnrestore.build.corpus import is_heldout, iter_documents
-except ImportError:  # TODO: drop once vnrestore.build.corpus is merged everywhere
-    import zlib
-
-    def is_heldout(source: str, doc_id: str) -> bool:
-        return zlib.crc32(f"{source}/{doc_id}".encode()) % 20 == 0
-
-    def iter_documents(corpora: Path, sources=None, heldout=False):
-        for path in sorted(Path(corpora).glob("*.jsonl.gz")):
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        d = json.loads(line)
-                        src, did = d["source"], str(d["id"])
-                        if sources is not None and src not in sources:
-                            continue
-                        if heldout is None or is_heldout(src, did) == heldout:
-                            yield src, did, d["text"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

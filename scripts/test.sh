@@ -20,3 +20,4 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/python -m ruff check src tests scripts benchmarks
 .venv/bin/python -m pytest "$@"
+bash scripts/check_wheel.sh

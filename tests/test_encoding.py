@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from legacy_encode import encode_legacy
 
 from vnrestore._legacy_tables import all_vietnamese_letters
 from vnrestore.encoding import (
     codec_for,
     decode_bytes,
-    encode_legacy,
     is_binary,
     looks_like_viqr,
     viqr_to_unicode,

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from legacy_encode import encode_legacy
 
 from vnrestore import files
-from vnrestore.encoding import decode_bytes, encode_legacy
+from vnrestore.encoding import decode_bytes
 from vnrestore.errors import ExitCode, InputError, OutputError, UsageError
 from vnrestore.files import (
     atomic_write,

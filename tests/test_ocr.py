@@ -12,8 +12,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from vnrestore import ocr
+from vnrestore.build.synth import usable_fonts
 from vnrestore.errors import InputError, MissingDependencyError
-from vnrestore.synth import usable_fonts
 
 LINES = [
     "Thực hiện Kế hoạch số 306 của Ủy ban nhân dân tỉnh về công tác",

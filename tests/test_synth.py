@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vnrestore import synth
+from vnrestore.build import synth
+from vnrestore.build.corpus import is_heldout
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAS = [
@@ -132,7 +133,7 @@ def test_make_synthetic_script(tmp_path, fonts, monkeypatch):
         fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
     out = tmp_path / "out.jsonl.gz"
     assert mod.main(["--corpora", str(corpora), "--sources", "legal", "--docs", "1",
-                     "--split", "train" if not mod.is_heldout("legal", "t1") else "heldout",
+                     "--split", "train" if not is_heldout("legal", "t1") else "heldout",
                      "--pages-per-doc", "1", "--levels", "clean", "--langs", "eng",
                      "--jobs", "1", "--out", str(out), "--txt-out", str(tmp_path / "dev"),
                      "--max-lines", "5"]) == 0

@@ -9,11 +9,14 @@ Nothing heavy is imported or loaded until the first call.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
 __all__ = ["restore", "restore_and_explain", "__version__"]
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # from the installed metadata: pyproject.toml is the one source
+        from importlib.metadata import version
+
+        return version("vnrestore")
     if name in ("restore", "restore_and_explain", "Edit", "Result", "apply_edits"):
         from . import pipeline as _pipeline
 

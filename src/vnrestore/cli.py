@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
 from .errors import ExitCode, InputError, UsageError, VnrestoreError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -58,7 +57,9 @@ def _boundary(func):
 
 def _version(value: bool) -> None:
     if value:
-        print(f"vnrestore {__version__}")
+        from importlib.metadata import version
+
+        print(f"vnrestore {version('vnrestore')}")
         raise typer.Exit()
 
 

@@ -315,7 +315,7 @@ def _noise(img: Image, d: Degradation, rng: np.random.Generator) -> Image:
         arr = arr + rng.normal(0.0, sigma, size=arr.shape)
     if bitonal:
         # Relative to Otsu so that faint ink thins or breaks but does not vanish.
-        from .ocr import otsu_threshold
+        from ..ocr import otsu_threshold
 
         t = otsu_threshold(arr.clip(0, 255).astype(np.uint8)) + float(rng.uniform(-25, 25))
         arr = np.where(arr > t, 255.0, 0.0)
@@ -445,7 +445,7 @@ def process_page(spec: PageSpec, threshold: float = 0.6) -> PageResult:
     """Render, degrade, OCR in each language and align: the records of one page."""
     import numpy as np
 
-    from .ocr import ocr_image
+    from ..ocr import ocr_image
 
     rng = np.random.default_rng(spec.seed)
     lines = wrap_lines(spec.paragraphs, spec.width)
