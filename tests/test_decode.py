@@ -72,8 +72,9 @@ def _path_cost(lm: ToyLM, lattice, path, bonus) -> float:
     return total
 
 
-def _local_scores(lm: ToyLM, lattice, path, t: int) -> list[float]:
-    """Cost of every candidate of position t with the other positions as in ``path``."""
+def _local_scores(lm: ToyLM, lattice, path, t: int, bonus) -> list[float]:
+    """Cost of every candidate of position t with the other positions as in ``path``:
+    every term that involves it, the phrase bonus of its two pairs included."""
     ids = [BOS, BOS, *(lm.id(lattice[i][k].lm_token) for i, k in enumerate(path)), EOS]
     out = []
     for c in lattice[t]:
@@ -81,6 +82,8 @@ def _local_scores(lm: ToyLM, lattice, path, t: int) -> list[float]:
         score = c.channel + c.prior
         for s in range(t + 2, min(t + 5, len(ids))):
             score -= lm.table[ids[s - 2], ids[s - 1], ids[s]]
+        for s in range(t + 2, min(t + 4, len(ids))):
+            score -= bonus.get((ids[s - 1], ids[s]), 0)
         out.append(score)
     return out
 
@@ -93,10 +96,12 @@ def _check(lm: ToyLM, decoder: Decoder, lattices, bonus) -> None:
         path = tuple(d.index for d in decisions)
         assert _path_cost(lm, lattice, path, bonus) == pytest.approx(min(costs), abs=1e-9)
         for t, d in enumerate(decisions):
-            local = _local_scores(lm, lattice, path, t)
+            local = _local_scores(lm, lattice, path, t, bonus)
             assert d.scores == pytest.approx(local, abs=1e-9)
             p = np.exp(-(np.array(local) - min(local)))
             assert d.confidence == pytest.approx(p[d.index] / p.sum(), abs=1e-9)
+            # The decoded reading is the likeliest of its position (the report's promise).
+            assert d.scores[d.index] <= min(d.scores) + 1e-9
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -163,7 +168,7 @@ def test_unique_matches_numpy(high: int) -> None:
     assert np.array_equal(uniq, want) and np.array_equal(inverse, want_inverse)
 
 
-def test_pruned_search_is_close_and_scores_every_candidate() -> None:
+def test_pruned_search_is_close_and_scores_the_candidates_it_weighed() -> None:
     rng = np.random.default_rng(3)
     lm = ToyLM(3, noise=0.5)
     lattices = [_lattice(rng, 8, 9) for _ in range(10)]
@@ -171,14 +176,21 @@ def test_pruned_search_is_close_and_scores_every_candidate() -> None:
     decoder = Decoder(lm, {})
     decoder.keep_margin = 4.0  # prunes about a quarter of the candidates here
     pruned = decoder.decode_many(lattices)
-    same = 0
+    same = dropped = 0
     for lattice, a, b in zip(lattices, exact, pruned, strict=True):
         path = [d.index for d in b]
         for t, d in enumerate(b):
             assert len(d.scores) == len(lattice[t])
-            assert d.scores == pytest.approx(_local_scores(lm, lattice, path, t), abs=1e-9)
+            local = _local_scores(lm, lattice, path, t, {})
+            # Candidates pruned before the search have no score (probability 0); the
+            # decoded one is the likeliest of those the search weighed.
+            weighed = [i for i, x in enumerate(d.scores) if math.isfinite(x)]
+            dropped += len(d.scores) - len(weighed)
+            assert [d.scores[i] for i in weighed] == pytest.approx([local[i] for i in weighed],
+                                                                   abs=1e-9)
+            assert d.index in weighed and d.scores[d.index] == min(d.scores)
         same += [d.index for d in a] == path
-    assert same >= 8
+    assert same >= 8 and dropped > 0
 
 
 def test_trivial_inputs() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -181,9 +183,30 @@ def test_atomic_write_backup_and_refusal(tmp_path):
     assert "backup already exists" in err.value.reason
     assert p.read_text(encoding="utf-8") == "new"  # nothing touched
     assert (tmp_path / "doc.txt.orig").read_text(encoding="utf-8") == "original"
-    atomic_write(p, "newer", backup_suffix=".orig", overwrite_backup=True)
-    assert (tmp_path / "doc.txt.orig").read_text(encoding="utf-8") == "new"
+    # --force never overwrites a backup either: the next one is numbered.
+    atomic_write(p, "newer", backup_suffix=".orig", more_backups=True)
+    atomic_write(p, "newest", backup_suffix=".orig", more_backups=True)
+    versions = [(tmp_path / n).read_text(encoding="utf-8")
+                for n in ("doc.txt.orig", "doc.txt.orig.1", "doc.txt.orig.2", "doc.txt")]
+    assert versions == ["original", "new", "newer", "newest"]
     assert _leftovers(tmp_path) == []
+
+
+def test_special_files_are_written_into_never_replaced(tmp_path):
+    atomic_write(Path("/dev/null"), "x")
+    assert Path("/dev/null").is_char_device()
+    with pytest.raises(OutputError) as err:
+        atomic_write(Path("/dev/full"), "x" * 100_000)
+    assert err.value.path == "/dev/full" and "no space" in err.value.reason
+    assert Path("/dev/full").is_char_device()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write(fifo, "một\n")
+    reader.join(timeout=10)
+    assert got == ["một\n".encode()] and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_atomic_write_no_overwrite(tmp_path):

@@ -8,9 +8,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from legacy_encode import encode_legacy
 
 from vnrestore.build import lexicons as build
 from vnrestore.data import lexicon_dir
+from vnrestore.errors import UsageError
 from vnrestore.lexicon import abbrev_key, get_lexicon, load_lexicon
 from vnrestore.vietnamese import is_syllable, place_tone
 
@@ -159,12 +161,22 @@ def test_user_lexicon(tmp_path):
 
 
 def test_user_lexicon_errors(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(UsageError, match="missing.txt: file not found"):
         load_lexicon([tmp_path / "missing.txt"])
-    bad = tmp_path / "latin1.txt"
-    bad.write_bytes("Yên Nhân".encode("cp1258", errors="replace") + b"\xff\xfe\xfa")
-    with pytest.raises(ValueError, match="UTF-8"):
+    bad = tmp_path / "photo.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(UsageError, match="photo.txt: binary file"):
         load_lexicon([bad])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1258", "utf-8-sig"])
+def test_user_lexicon_in_any_encoding_windows_writes(tmp_path, encoding):
+    # Notepad saves "Unicode" as UTF-16 with a BOM; old Vietnamese Windows used cp1258.
+    user = tmp_path / "names.txt"
+    text = "Yên Nhân\nThường Xuân\n"
+    user.write_bytes(encode_legacy(text, encoding) if encoding == "cp1258"
+                     else text.encode(encoding))
+    assert load_lexicon([user]).user_terms == ("Yên Nhân", "Thường Xuân")
 
 
 # --- the committed files ----------------------------------------------------------------

@@ -264,3 +264,67 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- the ocr command: one hOCR document, text layers restored like text ------------------
+
+
+@needs_tesseract
+@needs_poppler
+def test_hocr_of_a_multipage_pdf_is_one_document_with_a_page_each(tmp_path, page):
+    import xml.etree.ElementTree as ET
+
+    from typer.testing import CliRunner
+
+    from vnrestore.cli import app
+
+    pdf = tmp_path / "two.pdf"
+    page.save(pdf, resolution=300, save_all=True, append_images=[page.copy()])
+    out = tmp_path / "two.hocr"
+    r = CliRunner().invoke(app, ["ocr", str(pdf), "--hocr", "--lang", "vie", "-o", str(out),
+                                 "-q", "--jobs", "1"])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    root = ET.fromstring(text)  # one well-formed XHTML document
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    pages = root.findall(".//h:div[@class='ocr_page']", ns)
+    assert len(pages) == 2 and text.count("<html") == 1
+    assert [p.get("id") for p in pages] == ["page_1", "page_2"]
+    assert all(p.get("lang") == "vie" for p in pages)
+    titles = [p.get("title") for p in pages]
+    assert "ppageno 0" in titles[0] and "ppageno 1" in titles[1]
+    assert all('image "two.pdf"' in t for t in titles)  # not the deleted temporary image
+    ids = [e.get("id") for e in root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))  # ids unique across pages
+    assert "/tmp" not in text
+
+
+def test_merge_hocr_renumbers_pages():
+    page = ("<?xml version='1.0'?>\n<html xmlns='http://www.w3.org/1999/xhtml'><head></head>"
+            "<body>\n<div class='ocr_page' id='page_1' title='image \"/tmp/x.png\"; "
+            "bbox 0 0 10 10; ppageno 0'><span class='ocr_line' id='line_1_1'>"
+            "<span class='ocrx_word' id='word_1_1'>a</span></span></div>\n</body></html>")
+    merged = ocr.merge_hocr([page, page, page], "eng", "scan.pdf")
+    assert merged.count("class='ocr_page'") == 3
+    for n in (1, 2, 3):
+        assert f"id='page_{n}'" in merged and f"id='word_{n}_1'" in merged
+        assert f"ppageno {n - 1}" in merged
+    assert "/tmp/x.png" not in merged and merged.count("lang='eng'") == 3
+
+
+@needs_poppler
+def test_text_layer_is_restored_as_text_whatever_the_ocr_language(tmp_path):
+    # A PDF text layer made by a non-Vietnamese OCR engine: the default --lang (vie) must
+    # not decide how it is restored.
+    from typer.testing import CliRunner
+
+    from vnrestore.cli import app
+
+    pdf = tmp_path / "layer.pdf"
+    pdf.write_bytes(_text_pdf("Ket luan ctia B Chinh trj ve cong tac"))
+    r = CliRunner().invoke(app, ["ocr", str(pdf), "--use-text-layer", "-q"])
+    assert r.exit_code == 0, r.output
+    assert "của Bộ Chính trị" in r.stdout
+    r = CliRunner().invoke(app, ["ocr", str(pdf), "--use-text-layer", "--source", "vie-ocr",
+                                 "-q"])
+    assert r.exit_code == 0, r.output

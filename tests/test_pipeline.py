@@ -43,10 +43,10 @@ def test_numbers_codes_and_foreign_words_are_kept(original, expected):
 def test_report_replays_to_the_output():
     text = (DATA / "seed_excerpt.ocr.txt").read_text(encoding="utf-8")
     result = restore_and_explain(text)
-    assert apply_edits(result.normalized, result.edits) == result.text
+    assert apply_edits(text, result.edits) == result.text
     for e in result.edits:
         assert 0.0 <= e.confidence <= 1.0
-        assert result.normalized[e.start:e.end] == e.original
+        assert text[e.start:e.end] == e.original
         assert all(0.0 <= p <= 1.0 for _, p in e.alternatives)
 
 

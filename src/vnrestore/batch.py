@@ -1,26 +1,35 @@
-"""Running ``clean`` over stdin, files and directory trees (used by the CLI).
+"""Running the commands over stdin, files and directory trees (the CLI's engine room).
+
+Every batch command (``clean``, ``ocr``) is one loop: **plan** the tasks (input, output)
+and check them, **execute** them (in this process, or in worker processes that stream
+their outcomes back as they finish), and **report** each outcome as it comes (text to
+stdout, the JSONL report, progress) and a summary line at the end.
 
 Each input succeeds or fails on its own: a bad file is reported on stderr, nothing is
-written for it, the others go on, and the run ends with exit code 3.
+written for it, the others go on, and the run ends with its exit code (3 for inputs).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreError
 
+if TYPE_CHECKING:
+    from .pipeline import Result
 
-@dataclass
+
+@dataclass(frozen=True)
 class Job:
     """Options that shape each restoration (picklable: sent to worker processes)."""
 
@@ -28,13 +37,15 @@ class Job:
     lexicons: tuple[str, ...] = ()
     mark_uncertain: bool = False
     marker: str = "[[{}]]"
-    threshold: float = 0.6
+    uncertain_below: float = 0.6
     encoding: str | None = None
     source: str = "auto"
     explain: bool = True  # keep every edit with its alternatives (for a --report)
-    confidence: bool = True  # needed by --report, --diff and --mark-uncertain
+    confidence: bool = True  # needed by --report, --diff, --mark-uncertain, the summary
+    diff: bool = False  # write the review view instead of the text
+    color: bool = False  # colour the review view (a terminal, NO_COLOR unset)
 
-    def run(self, text: str):
+    def run(self, text: str) -> Result:
         from .pipeline import get_restorer
         from .render import mark_uncertain
 
@@ -42,8 +53,192 @@ class Job:
                                                      source=self.source, explain=self.explain,
                                                      confidence=self.confidence)
         if self.mark_uncertain:
-            result.text = mark_uncertain(result, self.marker, self.threshold)
+            result.text = mark_uncertain(result, self.marker, self.uncertain_below)
         return result
+
+
+@dataclass(frozen=True)
+class Task:
+    """One input and where its output goes (None: stdout, through the parent)."""
+
+    src: Path
+    dst: Path | None
+
+
+@dataclass
+class Outcome:
+    path: str
+    ok: bool
+    words: int = 0
+    changed: int = 0
+    uncertain: int = 0
+    pages: int = 0
+    edits: list[dict] = field(default_factory=list)
+    text: str | None = None  # for stdout, printed by the parent in input order
+    error: str = ""
+    code: int = 0
+
+
+@dataclass
+class Counts:
+    """What a document's restoration did, accumulated chunk by chunk."""
+
+    words: int = 0
+    changed: int = 0
+    uncertain: int = 0
+    lines: int = 0  # lines done, for the positions of later chunks
+    chars: int = 0
+    edits: list[dict] = field(default_factory=list)
+
+    def add(self, job: Job, chunk: str, result: Result, extra: dict | None = None) -> None:
+        self.words += len(chunk.split())
+        changes = [e for e in result.edits if e.source != "normalize"]
+        self.changed += len(changes) if job.confidence else result.changed
+        self.uncertain += sum(e.confidence < job.uncertain_below for e in changes)
+        if job.explain:  # only a --report needs the edits kept
+            self.edits.extend(report_row(e, self.lines, self.chars, extra)
+                              for e in result.edits)
+        self.lines += chunk.count("\n")
+        self.chars += len(chunk)
+
+
+def report_row(edit, lines: int = 0, chars: int = 0, extra: dict | None = None) -> dict:
+    """An edit as a report row: ``line`` and ``column`` 1-based (as editors count),
+    ``start`` and ``end`` 0-based character offsets into the whole input (a slice)."""
+    row = edit.as_dict()
+    row.update(line=edit.line + 1 + lines, column=edit.column + 1,
+               start=edit.start + chars, end=edit.end + chars)
+    if extra:
+        row.update(extra)
+    return row
+
+
+# ------------------------------------------------------------------------ reporting
+
+
+class Reporter:
+    """Where outcomes go: stdout, the JSONL report, progress and the summary (stderr)."""
+
+    def __init__(self, report: Path | None, quiet: bool, total: int,
+                 unit: str = "files") -> None:
+        from .files import Guarded
+
+        self.out = Guarded(sys.stdout)
+        self.report = _open_report(report)
+        self.quiet = quiet
+        self.files = self.words = self.changed = self.uncertain = self.errors = 0
+        self.pages = 0
+        self.worst = ExitCode.ok
+        self.unit, self.total = unit, total
+        self.start = time.monotonic()
+        self.live = not quiet and sys.stderr.isatty() and total > 1
+
+    def emit(self, outcome: Outcome) -> None:
+        if not outcome.ok:
+            say(outcome.error)
+            self.errors += 1
+            self.worst = max(self.worst, ExitCode(outcome.code))
+        else:
+            self.files += 1
+            self.words += outcome.words
+            self.changed += outcome.changed
+            self.uncertain += outcome.uncertain
+            self.pages += outcome.pages
+            self.write_report(outcome.path, outcome.edits)
+            if outcome.text is not None:
+                self.out.write(outcome.text)
+                self.out.flush()
+        self._progress()
+
+    def write_report(self, path: str, rows: Iterable[dict]) -> None:
+        if self.report is None:
+            return
+        try:
+            for row in rows:
+                self.report.write(json.dumps({"file": path, **row}, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise OutputError(self.report.name, exc.strerror or str(exc)) from exc
+
+    def _progress(self) -> None:
+        if self.live:
+            rate = self.words / max(time.monotonic() - self.start, 1e-6)
+            done = self.files + self.errors
+            sys.stderr.write(f"\r{done}/{self.total} {self.unit}  {rate:,.0f} words/s ")
+            sys.stderr.flush()
+
+    def abort(self) -> None:
+        """The run stops on an error that ends it (stdout gone, Ctrl-C): no summary."""
+        if self.live:
+            sys.stderr.write("\n")
+        if self.report is not None:
+            try:
+                self.report.close()
+            except OSError:
+                pass
+
+    def close(self) -> ExitCode:
+        """End the run: the summary line (unless quiet) and the exit code."""
+        if self.live:
+            sys.stderr.write("\n")
+        if self.report is not None:
+            try:
+                self.report.close()
+            except OSError as exc:
+                raise OutputError(self.report.name, exc.strerror or str(exc)) from exc
+        self.out.flush()
+        if not self.quiet:
+            say(self.summary())
+        return self.worst
+
+    def summary(self) -> str:
+        pages = f", {self.pages:,} pages" if self.pages else ""
+        files = "input" if self.unit == "stdin" else f"file{'s' * (self.files != 1)}"
+        return (f"{self.files:,} {files}{pages}, {self.words:,} words, {self.changed:,} "
+                f"changed, {self.uncertain:,} uncertain, {self.errors:,} "
+                f"error{'s' * (self.errors != 1)}")
+
+
+def say(message: str) -> None:
+    print(f"vnrestore: {message}", file=sys.stderr)
+
+
+def _open_report(path: Path | None) -> IO[str] | None:
+    if path is None:
+        return None
+    try:
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by Reporter.close
+    except OSError as exc:
+        raise OutputError(str(path), exc.strerror or str(exc)) from exc
+
+
+# ------------------------------------------------------------------------ executing
+
+
+def execute(fn: Callable[[Task], Outcome], tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+    """Outcomes in task order, each as soon as it (and those before it) are done.
+
+    Workers only compute and write their own outputs; text for stdout comes back to be
+    printed here, so files appear on stdout in input order."""
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(fn, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        yield from pool.map(fn, tasks, chunksize=1)
+
+
+def run_tasks(fn: Callable[[Task], Outcome], tasks: list[Task], jobs: int,
+              reporter: Reporter) -> ExitCode:
+    """Execute and report every task; the worst exit code."""
+    try:
+        for outcome in execute(fn, tasks, jobs):
+            reporter.emit(outcome)
+    except BaseException:
+        reporter.abort()
+        raise
+    return reporter.close()
+
+
+# ------------------------------------------------------------------------ clean
 
 
 @dataclass
@@ -56,33 +251,25 @@ class CleanOptions:
     force: bool = False
     jobs: int = 1
     report: Path | None = None
-    diff: bool = False
     quiet: bool = False
 
-
-@dataclass
-class Outcome:
-    path: str
-    ok: bool
-    words: int = 0
-    edits: list[dict] = field(default_factory=list)
-    text: str | None = None  # when written to stdout by the parent
-    diff: list[str] = field(default_factory=list)
-    error: str = ""
-    code: int = 0
-    skipped: bool = False
+    @property
+    def stdin(self) -> bool:
+        return not self.paths or self.paths == [Path("-")]
 
 
-def _validate(opts: CleanOptions) -> None:
-    stdin = not opts.paths or opts.paths == [Path("-")]
+def validate_clean(job: Job, opts: CleanOptions) -> None:
     if sum(bool(x) for x in (opts.output, opts.out_dir, opts.in_place)) > 1:
         raise UsageError("choose one of -o, --out-dir and --in-place")
-    if opts.output and not stdin and len(opts.paths) != 1:
+    if opts.output and not opts.stdin and len(opts.paths) != 1:
         raise UsageError("-o takes exactly one input; use --out-dir for several")
     if Path("-") in opts.paths and len(opts.paths) > 1:
         raise UsageError("'-' (stdin) cannot be mixed with files")
-    if stdin and (opts.out_dir or opts.in_place):
+    if opts.stdin and (opts.out_dir or opts.in_place):
         raise UsageError("--out-dir and --in-place need input files")
+    if job.diff and (opts.out_dir or opts.in_place):
+        raise UsageError("--diff prints a review of the changes to stdout (or -o FILE); "
+                         "it cannot be written into --out-dir or --in-place")
     if not opts.backup_suffix:
         raise UsageError("--backup-suffix must not be empty: --in-place always keeps a backup")
     dirs = [p for p in opts.paths if p.is_dir()]
@@ -92,218 +279,149 @@ def _validate(opts: CleanOptions) -> None:
         if opts.out_dir is not None and os.path.realpath(d) == os.path.realpath(opts.out_dir):
             raise UsageError(f"{d}: --out-dir is the input directory; choose another one "
                              "(or --in-place, which keeps backups)")
-
-
-def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
-    _validate(opts)
     if job.encoding:
         from .encoding import codec_for
 
         codec_for(job.encoding)  # an unknown name fails once, as a usage error
-    report = _open_report(opts.report)
-    try:
-        if not opts.paths or opts.paths == [Path("-")]:
-            return _run_stream(job, opts, report)
-        return _run_files(job, opts, report)
-    finally:
-        if report is not None:
-            report.close()
 
 
-def _open_report(path: Path | None) -> IO[str] | None:
-    if path is None:
-        return None
-    try:
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by run_clean
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from exc
+def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
+    validate_clean(job, opts)
+    if opts.stdin:
+        return _run_stream(job, opts)
+    tasks = plan_clean(opts)
+    reporter = Reporter(opts.report, opts.quiet, len(tasks))
+    fn = functools.partial(clean_one, job, opts.backup_suffix if opts.in_place else None,
+                           opts.force)
+    return run_tasks(fn, tasks, opts.jobs, reporter)
 
 
-def _write_report(report: IO[str] | None, path: str, edits: list[dict], line_offset: int = 0
-                  ) -> None:
-    if report is None:
-        return
-    for e in edits:
-        row = {"file": path, **e, "line": e["line"] + 1 + line_offset, "column": e["column"] + 1}
-        report.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _run_stream(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
-    """stdin -> stdout (or -o) chunk by chunk, so input larger than memory streams."""
-    from .files import atomic_writer, iter_text_chunks
-
-    sink_cm = atomic_writer(opts.output) if opts.output else None
-    out = sink_cm.__enter__() if sink_cm else sys.stdout
-    lines_done = 0
-    try:
-        for chunk in iter_text_chunks(sys.stdin.buffer, job.encoding):
-            from .render import diff_lines  # here: empty input must not load the models
-
-            result = job.run(chunk)
-            if report is not None:
-                _write_report(report, "<stdin>", [e.as_dict() for e in result.edits],
-                              lines_done)
-            if opts.diff:
-                for row in diff_lines(result, job.threshold, color=out.isatty()):
-                    out.write(_shift_row(row, lines_done) + "\n")
-            else:
-                out.write(result.text)
-            out.flush()
-            lines_done += chunk.count("\n")
-    except BaseException as exc:
-        if sink_cm:
-            sink_cm.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    if sink_cm:
-        sink_cm.__exit__(None, None, None)
-    return ExitCode.ok
-
-
-def _plan(opts: CleanOptions) -> Iterator[tuple[Path, Path | None]]:
-    """(input, output path or None for stdout) for every input file."""
-    from .files import find_inputs
+def plan_clean(opts: CleanOptions) -> list[Task]:
+    """A task per input file; up-to-date outputs of a mirrored tree are skipped."""
+    from .files import check_unique_outputs, find_inputs
 
     exclude = [opts.out_dir] if opts.out_dir is not None else []
+    tasks = []
     for src, rel in find_inputs(opts.paths, exclude=exclude):
         if opts.in_place:
-            yield src, src
+            dst: Path | None = src
         elif opts.out_dir is not None:
-            yield src, opts.out_dir / rel
-        elif opts.output is not None:
-            yield src, opts.output
+            dst = opts.out_dir / rel
         else:
-            yield src, None
+            dst = opts.output
+        tasks.append(Task(src, dst))
+    for t in tasks:
+        if not opts.in_place and t.dst is not None \
+                and os.path.realpath(t.src) == os.path.realpath(t.dst):
+            raise UsageError(f"{t.src}: the output would overwrite the input; use --in-place "
+                             "(it keeps a backup) or write elsewhere")
+    if opts.out_dir is not None:
+        check_unique_outputs([(t.src, t.dst) for t in tasks if t.dst is not None])
+        if not opts.force:
+            todo = [t for t in tasks if not _is_fresh(t.src, t.dst)]
+            if len(todo) < len(tasks) and not opts.quiet:
+                say(f"skipped {len(tasks) - len(todo)} file(s) whose output is newer "
+                    "(use --force to redo)")
+            tasks = todo
+    return tasks
 
 
-def _is_fresh(src: Path, dst: Path | None, force: bool) -> bool:
+def _is_fresh(src: Path, dst: Path | None) -> bool:
     try:
-        return (not force and dst is not None and dst != src
-                and dst.stat().st_mtime >= src.stat().st_mtime)
+        return dst is not None and dst.stat().st_mtime >= src.stat().st_mtime
     except OSError:
         return False
 
 
-def _run_files(job: Job, opts: CleanOptions, report: IO[str] | None) -> ExitCode:
-    from .files import check_unique_outputs
-
-    plan = list(_plan(opts))
-    for src, dst in plan:
-        if not opts.in_place and dst is not None \
-                and os.path.realpath(src) == os.path.realpath(dst):
-            raise UsageError(f"{src}: the output would overwrite the input; use --in-place "
-                             "(it keeps a backup) or write elsewhere")
-    if opts.out_dir is not None:
-        check_unique_outputs([(s, d) for s, d in plan if d is not None])
-    # Only a mirrored tree skips up-to-date outputs; an output named with -o is always written.
-    skip = opts.out_dir is not None and not opts.force
-    todo = [(s, d) for s, d in plan if not (skip and _is_fresh(s, d, False))]
-    skipped = len(plan) - len(todo)
-    if skipped:
-        _say(opts, f"skipped {skipped} file(s) whose output is newer (use --force to redo)")
-    worst = ExitCode.ok
-    progress = _Progress(len(todo), opts.quiet)
-    for outcome in _execute(job, opts, todo):
-        progress.update(outcome.words)
-        if not outcome.ok:
-            _say(opts, outcome.error, always=True)
-            worst = max(worst, ExitCode(outcome.code))
-            continue
-        _write_report(report, outcome.path, outcome.edits)
-        if outcome.diff:
-            sys.stdout.write("".join(f"{outcome.path}:{row}\n" for row in outcome.diff))
-        elif outcome.text is not None:
-            sys.stdout.write(outcome.text)
-            sys.stdout.flush()
-    progress.done()
-    return worst
-
-
-def _execute(job: Job, opts: CleanOptions, todo: list[tuple[Path, Path | None]]
-             ) -> Iterator[Outcome]:
-    backup = opts.backup_suffix if opts.in_place else None
-    args = [(job, src, dst, backup, opts.force, opts.diff) for src, dst in todo]
-    if opts.jobs <= 1 or len(todo) <= 1:
-        yield from (_clean_one(*a) for a in args)
-        return
-    # Files go to stdout in input order; workers only compute.
-    with ProcessPoolExecutor(max_workers=min(opts.jobs, len(todo))) as pool:
-        yield from pool.map(_clean_one, *zip(*args, strict=True), chunksize=1)
-
-
-def _clean_one(job: Job, src: Path, dst: Path | None, backup: str | None, force: bool,
-               diff: bool) -> Outcome:
+def clean_one(job: Job, backup: str | None, force: bool, task: Task) -> Outcome:
     """Read, restore, write one file chunk by chunk (bounded memory); input and output
     problems become an Outcome.  Nothing is written for a file that fails."""
     from .files import atomic_writer
 
     try:
-        if dst is not None and not diff:
-            with atomic_writer(dst, backup_suffix=backup, overwrite_backup=force) as out:
-                words, edits, rows = _stream_file(job, src, out, diff)
-            return Outcome(str(src), True, words, edits, None, rows)
+        if task.dst is not None:
+            with atomic_writer(task.dst, backup_suffix=backup, more_backups=force) as out:
+                counts = _stream_file(job, task.src, out)
+            return _outcome(task, counts)
         # To stdout: spool, so a file that fails half-way prints nothing.
         with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8",
                                            newline="") as spool:
-            words, edits, rows = _stream_file(job, src, spool, diff)
+            counts = _stream_file(job, task.src, spool)
             spool.seek(0)
-            text = spool.read()
-        return Outcome(str(src), True, words, edits, None if diff else text, rows)
+            return _outcome(task, counts, spool.read())
     except VnrestoreError as exc:
-        return Outcome(str(src), False, error=str(exc), code=int(exc.exit_code))
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
 
 
-def _stream_file(job: Job, src: Path, out: IO[str], diff: bool
-                 ) -> tuple[int, list[dict], list[str]]:
+def _outcome(task: Task, counts: Counts, text: str | None = None) -> Outcome:
+    return Outcome(str(task.src), True, counts.words, counts.changed, counts.uncertain,
+                   edits=counts.edits, text=text)
+
+
+def _stream_file(job: Job, src: Path, out: IO[str]) -> Counts:
     from .files import iter_text_chunks, open_binary
-    from .render import diff_lines
 
-    words, edits, rows, lines = 0, [], [], 0
+    counts = Counts()
     with open_binary(src) as stream:
         for chunk in iter_text_chunks(stream, job.encoding, name=str(src)):
             result = job.run(chunk)
-            words += len(chunk.split())
-            if job.explain:  # only a --report needs the edits kept
-                edits.extend({**e.as_dict(), "line": e.line + lines} for e in result.edits)
-            if diff:
-                rows.extend(_shift_row(row, lines) for row in diff_lines(result, job.threshold))
-            else:
-                out.write(result.text)
-            lines += chunk.count("\n")
-    return words, edits, rows
+            write_result(job, result, counts.lines, out, prefix=f"{src}:")
+            counts.add(job, chunk, result)
+    return counts
 
 
-def _shift_row(row: str, lines: int) -> str:
-    n, _, rest = row.partition(": ")
-    return f"{int(n) + lines}: {rest}"
+def write_result(job: Job, result: Result, lines_before: int, out: IO[str],
+                 prefix: str = "") -> None:
+    """The text, or with --diff the review rows (numbered in the whole input)."""
+    if not job.diff:
+        out.write(result.text)
+        return
+    from .render import diff_lines
+
+    for row in diff_lines(result, job.uncertain_below, color=job.color):
+        n, _, rest = row.partition(": ")
+        out.write(f"{prefix}{int(n) + lines_before}: {rest}\n")
 
 
-def _say(opts: CleanOptions, message: str, always: bool = False) -> None:
-    if always or not opts.quiet:
-        print(f"vnrestore: {message}", file=sys.stderr)
+def _run_stream(job: Job, opts: CleanOptions) -> ExitCode:
+    """stdin -> stdout (or -o), chunk by chunk: input larger than memory streams, and a
+    pipe gets each paragraph as soon as it is complete."""
+    from .files import atomic_writer, iter_text_chunks
+
+    reporter = Reporter(opts.report, opts.quiet, 1, unit="stdin")
+    counts = Counts()
+    try:
+        with atomic_writer(opts.output) if opts.output else _stdout(reporter) as out:
+            for chunk in iter_text_chunks(sys.stdin.buffer, job.encoding):
+                result = job.run(chunk)
+                write_result(job, result, counts.lines, out)
+                out.flush()
+                reporter.write_report("<stdin>", (report_row(e, counts.lines, counts.chars)
+                                                  for e in result.edits))
+                counts.add(replace(job, explain=False), chunk, result)
+        reporter.emit(Outcome("<stdin>", True, counts.words, counts.changed, counts.uncertain))
+    except InputError as exc:
+        reporter.emit(Outcome("<stdin>", False, error=str(exc), code=int(exc.exit_code)))
+    except BaseException:
+        reporter.abort()
+        raise
+    return reporter.close()
 
 
-class _Progress:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
+class _stdout:
+    """The reporter's guarded stdout as a context manager (not closed at the end)."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.done_files, self.words = total, 0, 0
-        self.start = time.monotonic()
-        self.on = not quiet and sys.stderr.isatty() and total > 1
+    def __init__(self, reporter: Reporter) -> None:
+        self.out = reporter.out
 
-    def update(self, words: int) -> None:
-        self.done_files += 1
-        self.words += words
-        if self.on:
-            rate = self.words / max(time.monotonic() - self.start, 1e-6)
-            sys.stderr.write(f"\r{self.done_files}/{self.total} files  {rate:,.0f} words/s ")
-            sys.stderr.flush()
+    def __enter__(self):
+        return self.out
 
-    def done(self) -> None:
-        if self.on:
-            sys.stderr.write("\n")
+    def __exit__(self, *exc) -> None:
+        return None
 
 
-# ------------------------------------------------------------------------------ ocr
+# ------------------------------------------------------------------------ ocr
 
 OCR_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf", ".bmp", ".webp")
 
@@ -317,77 +435,11 @@ class OcrOptions:
     raw: bool = False
     hocr: bool = False
     use_text_layer: bool = False
+    source: str | None = None  # None: text OCR'd here by its language, text layers "auto"
     preprocess: tuple[str, ...] = ("grayscale", "upscale", "binarize", "deskew")
     jobs: int = 1
     report: Path | None = None
     quiet: bool = False
-
-
-def _ocr_plan(opts: OcrOptions) -> list[tuple[Path, Path | None]]:
-    from .files import find_inputs
-
-    patterns = tuple(f"*{s}" for s in OCR_SUFFIXES) + tuple(f"*{s.upper()}" for s in OCR_SUFFIXES)
-    ext = ".hocr" if opts.hocr else ".txt"
-    plan = []
-    for src, rel in find_inputs(opts.paths, patterns):
-        if opts.out_dir is not None:
-            plan.append((src, opts.out_dir / rel.with_suffix(ext)))
-        else:
-            plan.append((src, opts.output))
-    return plan
-
-
-def _ocr_one(job: Job, opts: OcrOptions, src: Path, dst: Path | None) -> Outcome:
-    """OCR one image or PDF, restore each page, write text (pages split by form feed)."""
-    from . import ocr
-    from .files import atomic_write
-
-    try:
-        pre = ocr.Preprocess(**{name: name in opts.preprocess
-                                for name in ("grayscale", "upscale", "binarize", "deskew")})
-        if opts.hocr:
-            text, edits = _ocr_hocr(job, opts, src, pre)
-        else:
-            lang, warning = ocr.choose_lang(opts.lang)
-            if warning:
-                print(f"vnrestore: {warning}", file=sys.stderr)
-            pages = ocr.ocr_path(src, lang, pre, opts.use_text_layer, warn=lambda m: None)
-            # The cleanup uses the channel that matches the OCR language.
-            job = replace(job, source="vie-ocr" if lang.split("+")[0] == "vie" else "auto")
-            results = [None if opts.raw else job.run(p) for p in pages]
-            text = "\f".join(p if r is None else r.text for p, r in zip(pages, results,
-                                                                        strict=True))
-            edits = [{**e.as_dict(), "page": n + 1} for n, r in enumerate(results) if r
-                     for e in r.edits]
-        if dst is not None:
-            atomic_write(dst, text)
-        return Outcome(str(src), True, len(text.split()), edits, None if dst else text)
-    except VnrestoreError as exc:
-        return Outcome(str(src), False, error=str(exc), code=int(exc.exit_code))
-
-
-def _ocr_hocr(job: Job, opts: OcrOptions, src: Path, pre) -> tuple[str, list[dict]]:
-    """hOCR of every page with corrected words (bboxes kept), pages concatenated."""
-    from . import ocr
-
-    lang, warning = ocr.choose_lang(opts.lang)
-    if warning:
-        print(f"vnrestore: {warning}", file=sys.stderr)
-    out = []
-    for page in ocr.load_pages(src):
-        if page.image is None:
-            raise InputError(str(src), "--hocr needs page images, not a text layer")
-        hocr = ocr.ocr_hocr(ocr.preprocess(page.image, pre), lang)
-        if not opts.raw:
-            hocr = ocr.hocr_replace_words(hocr, lambda words: _restore_words(job, words))
-        out.append(hocr)
-    return "\n".join(out), []
-
-
-def _restore_words(job: Job, words: list[str]) -> list[str]:
-    """Restore one hOCR line given as words; the word count is kept."""
-    restored = job.run(" ".join(words)).text.split(" ")
-    return restored if len(restored) == len(words) else words
 
 
 def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
@@ -397,32 +449,94 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
         raise UsageError("-o takes exactly one input; use --out-dir for several")
     if opts.output and opts.out_dir:
         raise UsageError("choose one of -o and --out-dir")
+    if opts.hocr and opts.use_text_layer:
+        raise UsageError("--hocr needs page images: it cannot be made from a text layer")
     dirs = [p for p in opts.paths if p.is_dir()]
     if dirs and not opts.out_dir:
         raise UsageError(f"{dirs[0]} is a directory: give --out-dir")
     ocr.probe_tesseract()  # fail early, with the install command, if it is missing
-    plan = _ocr_plan(opts)
-    report = _open_report(opts.report)
-    worst = ExitCode.ok
-    progress = _Progress(len(plan), opts.quiet)
+    lang, warning = ocr.choose_lang(opts.lang)
+    if warning and not opts.quiet:
+        say(warning)
+    tasks = plan_ocr(opts)
+    reporter = Reporter(opts.report, opts.quiet, len(tasks))
+    fn = functools.partial(ocr_one, job, replace(opts, lang=lang))
+    return run_tasks(fn, tasks, opts.jobs, reporter)
+
+
+def plan_ocr(opts: OcrOptions) -> list[Task]:
+    from .files import find_inputs
+
+    patterns = tuple(f"*{s}" for s in OCR_SUFFIXES)
+    ext = ".hocr" if opts.hocr else ".txt"
+    tasks = []
+    for src, rel in find_inputs(opts.paths, patterns):
+        dst = opts.out_dir / rel.with_suffix(ext) if opts.out_dir is not None else opts.output
+        tasks.append(Task(src, dst))
+    return tasks
+
+
+def ocr_one(job: Job, opts: OcrOptions, task: Task) -> Outcome:
+    """OCR one image or PDF, restore each page, write text (pages split by form feed) or
+    one hOCR document."""
+    from . import ocr
+    from .files import atomic_write
+
+    assert opts.lang is not None  # chosen once by run_ocr
+    by_lang = "vie-ocr" if opts.lang.split("+")[0] == "vie" else "auto"
     try:
-        if opts.jobs > 1 and len(plan) > 1:
-            with ProcessPoolExecutor(max_workers=min(opts.jobs, len(plan))) as pool:
-                outcomes = list(pool.map(_ocr_one, *zip(*[(job, opts, s, d) for s, d in plan],
-                                                        strict=True)))
-        else:
-            outcomes = (_ocr_one(job, opts, s, d) for s, d in plan)
-        for outcome in outcomes:
-            progress.update(outcome.words)
-            if not outcome.ok:
-                print(f"vnrestore: {outcome.error}", file=sys.stderr)
-                worst = max(worst, ExitCode(outcome.code))
-                continue
-            _write_report(report, outcome.path, outcome.edits)
-            if outcome.text is not None:
-                sys.stdout.write(outcome.text + "\n")
-    finally:
-        progress.done()
-        if report is not None:
-            report.close()
-    return worst
+        pre = ocr.Preprocess(**{name: name in opts.preprocess
+                                for name in ("grayscale", "upscale", "binarize", "deskew")})
+        counts = Counts()
+        texts, hocr_pages = [], []
+        for page in ocr.load_pages(task.src, use_text_layer=opts.use_text_layer):
+            if page.text is not None:  # a text layer: text like any other
+                page_job = replace(job, source=opts.source or "auto")
+                text = page.text
+            else:
+                page_job = replace(job, source=opts.source or by_lang)
+                image = ocr.preprocess(page.image, pre)
+                if opts.hocr:
+                    hocr = ocr.ocr_hocr(image, opts.lang)
+                    if not opts.raw:
+                        hocr = ocr.hocr_replace_words(
+                            hocr, functools.partial(_restore_words, page_job, counts))
+                    hocr_pages.append(hocr)
+                    continue
+                text = ocr.ocr_image(image, opts.lang)
+            if not opts.raw:
+                page_counts = Counts()
+                result = page_job.run(text)
+                page_counts.add(page_job, text, result, {"page": page.number})
+                _merge(counts, page_counts)
+                text = result.text
+            else:
+                counts.words += len(text.split())
+            texts.append(text)
+        out = ocr.merge_hocr(hocr_pages, opts.lang, task.src.name) if opts.hocr \
+            else "\f".join(texts)
+        if task.dst is not None:
+            atomic_write(task.dst, out)
+        return Outcome(str(task.src), True, counts.words, counts.changed, counts.uncertain,
+                       len(hocr_pages) or len(texts), counts.edits,
+                       None if task.dst else out + "\n")
+    except VnrestoreError as exc:
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def _merge(total: Counts, part: Counts) -> None:
+    total.words += part.words
+    total.changed += part.changed
+    total.uncertain += part.uncertain
+    total.edits.extend(part.edits)
+
+
+def _restore_words(job: Job, counts: Counts, words: list[str]) -> list[str]:
+    """Restore one hOCR line given as words; the word count is kept."""
+    line = " ".join(words)
+    result = job.run(line)
+    restored = result.text.split(" ")
+    if len(restored) != len(words):
+        return words
+    counts.add(replace(job, explain=False), line, result)
+    return restored

@@ -1,25 +1,46 @@
 """Command line: parses options and calls the library; stdout carries only text.
 
-Logs, progress and errors go to stderr.  Exit codes: see ``vnrestore.errors.ExitCode``.
+Logs, progress, the summary and errors go to stderr.  Exit codes: ``vnrestore.errors.ExitCode``.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
+import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .errors import ExitCode, InputError, UsageError, VnrestoreError
+from .errors import ExitCode, OutputError, UsageError, VnrestoreError
+
+EXIT_CODES = "\b\nExit codes:\n" + "\n".join(
+    f"  {int(c):<4} {c.name:<19} {c.meaning}" for c in ExitCode)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
-                  help="Restore garbled OCR output of Vietnamese documents.")
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Restore garbled OCR output of Vietnamese documents.",
+                  epilog=EXIT_CODES)
+
+_verbose = False  # -v: show a traceback on internal errors
+
+
+def _set_verbose(value: bool) -> None:
+    global _verbose
+    _verbose = _verbose or value
+
+
+Verbose = Annotated[bool, typer.Option(
+    "-v", "--verbose", callback=_set_verbose, is_eager=True, expose_value=False,
+    help="Show a traceback on internal errors.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary line.")]
 
 
 class Source(str, Enum):
@@ -33,26 +54,51 @@ class ToneStyle(str, Enum):
     keep = "keep"
 
 
-def _err(message: str) -> None:
-    print(f"vnrestore: {message}", file=sys.stderr)
+def _epilog(*examples: str) -> str:
+    # \b keeps click from rewrapping the block.
+    return "\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples) + "\n\n" + EXIT_CODES
 
 
-def _boundary(func):
+def _color() -> bool:
+    """Colour the review view when stdout is a terminal, unless NO_COLOR is set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _boundary(func: F) -> F:
     """The one place where library errors become a message on stderr and an exit code."""
-    import functools
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except VnrestoreError as exc:
+            if isinstance(exc, OutputError) and exc.path == "<stdout>":
+                _silence_stdout()
             _err(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _err("interrupted; no partial output was left")
             raise typer.Exit(int(ExitCode.interrupted)) from None
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
+
+
+def _err(message: str) -> None:
+    print(f"vnrestore: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout (closed pipe, full disk), the interpreter's own
+    flush at exit would fail again and print a traceback: point stdout at /dev/null."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _version(value: bool) -> None:
@@ -65,38 +111,50 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
-                                                is_eager=True, help="Show the version.")] = False
-          ) -> None:
+                                                is_eager=True, help="Show the version.")] = False,
+          _v: Verbose = False) -> None:
     """Restore garbled OCR output of Vietnamese documents."""
 
 
-@app.command()
+@app.command(epilog=_epilog(
+    "vnrestore clean < in.txt > out.txt",
+    "vnrestore clean scan.txt -o scan.clean.txt --report changes.jsonl",
+    "vnrestore clean scans/ --out-dir clean/ --jobs 2",
+    "vnrestore clean a.txt --in-place          # keeps a.txt.orig",
+    "vnrestore clean a.txt --diff              # {old→new}, ? = uncertain",
+    "vnrestore clean -- -v.txt                 # a file whose name starts with -"))
 @_boundary
 def clean(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Text files or directories; none or '-' reads stdin.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output",
-                      help="Write the result here (one input only).")] = None,
+                      help="Write the result here (one input only; a device or FIFO is "
+                           "written into, never replaced).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out-dir",
                        help="Mirror inputs (files and directory trees) into this directory.")
                        ] = None,
-    in_place: Annotated[bool, typer.Option("--in-place",
-                        help="Replace each input atomically, keeping a backup.")] = False,
-    backup_suffix: Annotated[str, typer.Option(help="Backup suffix for --in-place.")] = ".orig",
+    in_place: Annotated[bool, typer.Option(
+        "--in-place", help="Replace each input atomically, keeping a backup.")] = False,
+    backup_suffix: Annotated[str, typer.Option(
+        help="Backup suffix for --in-place; a backup is never overwritten.")] = ".orig",
     force: Annotated[bool, typer.Option(
-        "--force", help="Redo outputs newer than their input; overwrite old backups.")] = False,
+        "--force", help="Redo outputs newer than their input; with --in-place, keep one "
+                        "more backup (.orig.1, .orig.2, ...) when .orig exists.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
                     help="Worker processes for many files (0 = number of cores).")] = 0,
     report: Annotated[Path | None, typer.Option(
         help="Write every change with its confidence as JSON lines.")] = None,
-    diff: Annotated[bool, typer.Option("--diff",
-                    help="Print a review view of the changes instead of the text.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print a review view of the changes instead of the text.")] = False,
     mark_uncertain: Annotated[bool, typer.Option(
         "--mark-uncertain", help="Wrap low-confidence choices in --marker.")] = False,
-    marker: Annotated[str, typer.Option(help="Marker for uncertain words; {} is the word.")
-                      ] = "[[{}]]",
-    uncertain_below: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Confidence under which a choice is uncertain.")] = 0.6,
+    marker: Annotated[str | None, typer.Option(
+        help="Marker for uncertain words with --mark-uncertain; {} is the word "
+             "[default: [[{}]]].")] = None,
+    uncertain_below: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Confidence under which a change counts as uncertain "
+                               "(--mark-uncertain, --diff, the summary) [default: 0.6].")
+                               ] = None,
     lexicon: Annotated[list[Path] | None, typer.Option(
         "--lexicon", help="Your own terms and names, one per line (repeatable).")] = None,
     tone_style: Annotated[ToneStyle, typer.Option(
@@ -109,27 +167,45 @@ def clean(
     encoding: Annotated[str | None, typer.Option(
         help="Input encoding (default: detect; utf-8, utf-16, cp1258, tcvn3, vni, viqr).")
                         ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")
-                     ] = False,
+    quiet: Quiet = False,
+    _v: Verbose = False,
 ) -> None:
     """Restore Vietnamese text: stdin to stdout, files to stdout or -o, trees to --out-dir."""
     from .batch import CleanOptions, Job, run_clean
 
-    if "{}" not in marker:
+    if marker is not None and not mark_uncertain:
+        raise UsageError("--marker only applies with --mark-uncertain")
+    if uncertain_below is not None and not (mark_uncertain or diff):
+        raise UsageError("--uncertain-below only applies with --mark-uncertain or --diff")
+    if marker is not None and "{}" not in marker:
         raise UsageError("--marker must contain {} where the word goes")
-    for path in lexicon or ():
-        if not path.is_file():
-            raise UsageError(f"{path}: lexicon file not found")
-    job = Job(tone_style.value, tuple(str(p) for p in lexicon or ()), mark_uncertain, marker,
-              uncertain_below, encoding, source.value, explain=report is not None,
-              confidence=report is not None or diff or mark_uncertain)
+    lexicons = _lexicons(lexicon)
+    job = Job(tone_style.value, lexicons, mark_uncertain, marker or "[[{}]]",
+              0.6 if uncertain_below is None else uncertain_below, encoding, source.value,
+              explain=report is not None,
+              confidence=report is not None or diff or mark_uncertain or not quiet,
+              diff=diff, color=diff and output is None and _color())
     opts = CleanOptions(paths=list(paths or []), output=output, out_dir=out_dir,
                         in_place=in_place, backup_suffix=backup_suffix, force=force,
-                        jobs=jobs or os.cpu_count() or 1, report=report, diff=diff, quiet=quiet)
+                        jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
     raise typer.Exit(int(run_clean(job, opts)))
 
 
-@app.command()
+def _lexicons(paths: list[Path] | None) -> tuple[str, ...]:
+    """The user's lexicon files, read once here so a bad one is a usage error up front."""
+    from .lexicon import read_user_terms
+
+    for path in paths or ():
+        read_user_terms(path)
+    return tuple(str(p) for p in paths or ())
+
+
+@app.command(epilog=_epilog(
+    "vnrestore ocr page.png                     # text to stdout",
+    "vnrestore ocr scan.pdf -o scan.txt --report changes.jsonl",
+    "vnrestore ocr scans/ --out-dir text/ --jobs 2",
+    "vnrestore ocr scan.pdf --hocr -o scan.hocr",
+    "vnrestore ocr scan.pdf --use-text-layer    # the PDF's own text, restored"))
 @_boundary
 def ocr(
     paths: Annotated[list[Path], typer.Argument(help="Images (PNG, JPEG, TIFF), PDFs, dirs.")],
@@ -140,17 +216,22 @@ def ocr(
     lang: Annotated[str | None, typer.Option(
         help="Tesseract language (default: vie if installed, else eng).")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="Skip the restoration.")] = False,
-    hocr: Annotated[bool, typer.Option("--hocr", help="Write hOCR with corrected words.")
-                    ] = False,
+    hocr: Annotated[bool, typer.Option(
+        "--hocr", help="Write one hOCR document with corrected words.")] = False,
     use_text_layer: Annotated[bool, typer.Option(
-        "--use-text-layer", help="Use a PDF's own text layer instead of OCR.")] = False,
+        "--use-text-layer", help="Use a PDF's own text layer instead of OCR where it has "
+                                 "one (restored like any text, see --source).")] = False,
+    source: Annotated[Source | None, typer.Option(
+        help="How to restore: auto or vie-ocr [default: vie-ocr for text OCR'd with vie, "
+             "else auto].")] = None,
     no_preprocess: Annotated[list[str] | None, typer.Option(
         "--no", help="Skip a preprocessing step: grayscale, upscale, binarize, deskew.")
                              ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes.")] = 0,
     report: Annotated[Path | None, typer.Option(help="Changes as JSON lines.")] = None,
     tone_style: Annotated[ToneStyle, typer.Option(help="old, new or keep.")] = ToneStyle.old,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Quiet = False,
+    _v: Verbose = False,
 ) -> None:
     """OCR scans and PDFs with Tesseract, then restore the text (pages split by form feed)."""
     from .batch import Job, OcrOptions, run_ocr
@@ -161,29 +242,32 @@ def ocr(
             raise UsageError(f"--no {step}: not a step (one of {', '.join(steps)})")
     opts = OcrOptions(paths=paths, output=output, out_dir=out_dir, lang=lang, raw=raw,
                       hocr=hocr, use_text_layer=use_text_layer,
+                      source=source.value if source else None,
                       preprocess=tuple(s for s in steps if s not in (no_preprocess or ())),
                       jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
-    raise typer.Exit(int(run_ocr(Job(tone_style.value, explain=report is not None), opts)))
+    job = Job(tone_style.value, explain=report is not None, confidence=not quiet)
+    raise typer.Exit(int(run_ocr(job, opts)))
 
 
-@app.command("eval")
+@app.command("eval", epilog=_epilog(
+    "vnrestore eval gold.txt out.txt",
+    "vnrestore clean ocr.txt | vnrestore eval gold.txt - --source ocr.txt --json"))
 @_boundary
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="Line-aligned correct text.")],
-    output: Annotated[Path, typer.Argument(help="The restored text to score.")],
-    source: Annotated[Path | None, typer.Option(
+    gold: Annotated[str, typer.Argument(help="Line-aligned correct text ('-': stdin).")],
+    output: Annotated[str, typer.Argument(help="The restored text to score ('-': stdin).")],
+    source: Annotated[str | None, typer.Option(
         help="The OCR input, to count words changed but still wrong, and words broken.")
                       ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    _v: Verbose = False,
 ) -> None:
-    """Word accuracy and CER, with the metric of shared/tools/score.py."""
+    """Word accuracy and CER, with the metric of shared/tools/score.py.  Files are read
+    as `clean` reads them (encoding detected; binary files refused)."""
     from .evaluate import score_files
 
-    for p in (gold, output, source):
-        if p is not None and not p.is_file():
-            raise InputError(str(p), "file not found")
     try:
-        s = score_files(str(gold), str(output), str(source) if source else None)
+        s = score_files(gold, output, source)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if as_json:
@@ -195,6 +279,19 @@ def evaluate(
     print(line)
 
 
+def _buffered_stdout() -> None:
+    """stdout as UTF-8 (whatever the locale says), never newline-translated, and always
+    buffered: with PYTHONUNBUFFERED set, Python's stdout is a raw file whose partial
+    writes (a pipe whose reader left) are dropped without an error."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
+    raw = io.FileIO(fd, "w", closefd=False)
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", newline="",
+                                  line_buffering=raw.isatty())
+
+
 def main() -> None:
     """Console entry point; a traceback is shown only with -v."""
     # A megabyte of text makes ~10^6 small acyclic objects (tokens, candidates) that
@@ -202,18 +299,13 @@ def main() -> None:
     # them over and over, ~15% of the run time.  The process is ours, so collect
     # rarely (cycles are still collected).
     gc.set_threshold(100_000, 50, 100)
-    verbose = "-v" in sys.argv[1:] or "--verbose" in sys.argv[1:]
-    argv = [a for a in sys.argv[1:] if a not in ("-v", "--verbose")]
+    _buffered_stdout()
     try:
-        app(args=argv, prog_name="vnrestore")
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): not an error of ours.
-        sys.stderr.close()
-        os._exit(ExitCode.ok)
+        app(prog_name="vnrestore")
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary for bugs
-        if verbose:
+        if _verbose:
             raise
         _err(f"internal error: {exc.__class__.__name__}: {exc} (rerun with -v for details)")
         sys.exit(ExitCode.internal_error)

@@ -300,7 +300,7 @@ class Decoder:
         if not confidence:
             picks = iter(choice[real].tolist())
             return [[_pick(next(picks)) for _ in range(n)] for n in lengths]
-        return self._decisions(chain, real, choice, lengths)
+        return self._decisions(search, index, chain.size, real, choice, lengths)
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
                ) -> tuple[_Chain, np.ndarray]:
@@ -591,13 +591,22 @@ class Decoder:
 
     # -- confidences ---------------------------------------------------------------------
 
-    def _decisions(self, chain: _Chain, real: np.ndarray, choice: np.ndarray,
-                   lengths: list[int]) -> list[list[Decision]]:
-        """Local posterior: vary one position, keep the neighbours as decoded.  (The
-        phrase bonus is not part of the local scores.)"""
+    def _decisions(self, chain: _Chain, index: np.ndarray, sizes: np.ndarray,
+                   real: np.ndarray, choice: np.ndarray, lengths: list[int]
+                   ) -> list[list[Decision]]:
+        """Local posterior over the candidates the search weighed (``chain``, the pruned
+        chain; ``index``: each slot's index in its full candidate list of ``sizes``): vary
+        one position, keep the neighbours as decoded.  Every term that involves the
+        position counts, the phrase bonus included, so the decoded reading is never less
+        probable than an alternative (an exact search is optimal position by position).
+        Candidates dropped before the search score inf (probability 0)."""
         if not len(real):
             return [[] for _ in lengths]
-        picked = chain.ids[chain.start + choice]
+        owner = np.repeat(np.arange(len(chain.size)), chain.size)
+        chosen = index == choice[owner]  # one slot per position: the decoded one
+        local_choice = np.empty(len(chain.size), dtype=np.intp)
+        local_choice[owner[chosen]] = np.flatnonzero(chosen) - chain.start[owner[chosen]]
+        picked = chain.ids[chain.start + local_choice]
         row, (c,) = _grid([chain.size[real]])
         g = real[row]
         own = chain.ids[chain.start[g] + c]
@@ -606,16 +615,21 @@ class Decoder:
         w = np.concatenate([own, picked[g + 1], picked[g + 2]])
         lp = -self.lm_weight * self._lm_part(self.lm.logprob, self._radix(chain), u, v, w)
         lp = lp.reshape(3, -1)
-        # Same order of additions as a per-position sum, so scores match it exactly.
         local = chain.cost[chain.start[g] + c] + lp[0]
         local += np.where(chain.term[g + 1], lp[1], 0.0)
         local += np.where(chain.term[g + 2], lp[2], 0.0)
+        local -= np.where(chain.term[g], self._bonus(picked[g - 1], own), 0.0)
+        local -= np.where(chain.term[g + 1], self._bonus(own, picked[g + 1]), 0.0)
         first = np.cumsum(chain.size[real]) - chain.size[real]
         low = np.minimum.reduceat(local, first)
         p = np.exp(-(local - low[row]))
-        conf = p[first + choice[real]] / np.add.reduceat(p, first)
-        scores, confs, picks = local.tolist(), conf.tolist(), choice[real].tolist()
-        bounds = first.tolist() + [len(local)]
+        conf = p[first + local_choice[real]] / np.add.reduceat(p, first)
+        # Scores in the order of each position's full candidate list.
+        full_first = np.cumsum(sizes[real]) - sizes[real]
+        full = np.full(int(sizes[real].sum()), np.inf)
+        full[full_first[row] + index[chain.start[g] + c]] = local
+        scores, confs, picks = full.tolist(), conf.tolist(), choice[real].tolist()
+        bounds = full_first.tolist() + [len(full)]
         out: list[list[Decision]] = []
         k = 0
         for n in lengths:

@@ -83,10 +83,23 @@ def _utf16_order(data: bytes) -> str | None:
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     # ASCII-range characters have a NUL high byte; the other byte is rarely NUL.
     if odd >= 0.3 * pairs and even <= 0.05 * pairs:
-        return "le"
-    if even >= 0.3 * pairs and odd <= 0.05 * pairs:
-        return "be"
-    return None
+        order = "le"
+    elif even >= 0.3 * pairs and odd <= 0.05 * pairs:
+        order = "be"
+    else:
+        return None
+    # The pattern alone also fits binary data such as "abc\0def\0...", which decodes to
+    # CJK: UTF-16 text written by a Vietnamese user is mostly Latin letters and marks.
+    text = sample[: pairs * 2].decode(f"utf-16-{order}", "replace")
+    return order if _latin_share(text) >= 0.9 else None
+
+
+def _latin_share(text: str) -> float:
+    """Share of characters that Vietnamese text is made of: Latin (with Vietnamese
+    letters and combining marks), punctuation, digits, white space."""
+    ok = sum(1 for c in text if c < "\u0250" or "\u0300" <= c < "\u0370"
+             or "\u1e00" <= c < "\u1f00" or "\u2000" <= c < "\u2070" or c == "\u20ab")
+    return ok / max(len(text), 1)
 
 
 def _bom(data: bytes) -> tuple[str, str] | None:

@@ -16,6 +16,24 @@ class ExitCode(IntEnum):
     missing_dependency = 5  #: an external program (Tesseract, pdftoppm) is not installed
     interrupted = 130  #: Ctrl-C; no partial output is left behind
 
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.ok: "every input was processed",
+    ExitCode.internal_error: "a bug; rerun with -v and report it",
+    ExitCode.usage: "bad options or arguments",
+    ExitCode.input_error: "an input could not be read or decoded (named on stderr; the "
+                          "other inputs were still processed)",
+    ExitCode.output_error: "an output could not be written (disk full, closed pipe, "
+                           "permission), or a backup would have been overwritten",
+    ExitCode.missing_dependency: "Tesseract or poppler is not installed (the message "
+                                 "gives the install command)",
+    ExitCode.interrupted: "Ctrl-C; no partial output was left behind",
+}
+
 
 class VnrestoreError(Exception):
     """Base class: every error knows its exit code; ``str()`` is the one-line message."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import regex
 from rapidfuzz.distance import Levenshtein
@@ -92,21 +93,33 @@ def score_lines(gold: Sequence[str], hyp: Sequence[str],
                  fixed if has_src else None)
 
 
-def read_lines(path: str) -> list[str]:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return fh.read().split("\n")
+def split_lines(text: str) -> list[str]:
+    """Lines as ``wc -l`` counts them: a newline ends a line (a last line without one
+    still counts), so "a\nb\n" and "a\nb" both have two lines; "\r\n" ends one too."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def read_lines(path: str, encoding: str | None = None) -> list[str]:
+    """The lines of a text file read the way ``clean`` reads it (encoding detected,
+    binary refused with an InputError); ``-`` is stdin."""
+    import sys
+
+    from .encoding import decode_bytes
+    from .files import read_text
+
+    if path == "-":
+        return split_lines(decode_bytes(sys.stdin.buffer.read(), encoding, "<stdin>")[0])
+    return split_lines(read_text(Path(path), encoding))
 
 
 def score_files(gold_path: str, hyp_path: str, source_path: str | None = None) -> Score:
+    """Score files line by line; ValueError when their line counts differ."""
+    names = [gold_path, hyp_path] + ([source_path] if source_path else [])
+    if names.count("-") > 1:
+        raise ValueError("only one of the files can be '-' (stdin)")
     gold, hyp = read_lines(gold_path), read_lines(hyp_path)
     source = read_lines(source_path) if source_path else None
-    # Tolerate one trailing newline difference, as score.py does.
-    for other in (hyp, source):
-        while other is not None and len(other) > len(gold) and other[-1] == "":
-            other.pop()
-    while len(gold) > len(hyp) and gold[-1] == "":
-        gold.pop()
-    if source is not None:
-        while len(source) > len(gold) and source[-1] == "":
-            source.pop()
     return score_lines(gold, hyp, source)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import fnmatch
 import io
 import os
+import re
 import secrets
+import select
 import shutil
 import stat
 import unicodedata
@@ -82,11 +84,30 @@ def read_text(path: Path, encoding: str | None = None) -> str:
 
 # --- streaming ----------------------------------------------------------------------------
 
+def _read(stream: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes, without waiting for more than one read of a pipe: a slow
+    producer (``tail -f``) must not hold back what it already wrote."""
+    read1 = getattr(stream, "read1", None)
+    return (read1(size) if read1 is not None else stream.read(size)) or b""
+
+
+def _waiting(stream: BinaryIO) -> bool:
+    """Is ``stream`` a pipe or terminal with nothing to read right now?"""
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        return not select.select([fd], [], [], 0)[0]
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 def _read_head(stream: BinaryIO, block_size: int) -> bytes:
-    """The first block; more while it is pure ASCII, which says nothing about the encoding."""
-    head = stream.read(block_size) or b""
-    while head.isascii() and len(head) < HEAD_LIMIT:
-        more = stream.read(block_size)
+    """The first block; more while it is pure ASCII, which says nothing about the
+    encoding, unless the producer has nothing more to give yet."""
+    head = _read(stream, block_size)
+    while head.isascii() and len(head) < HEAD_LIMIT and not _waiting(stream):
+        more = _read(stream, block_size)
         if not more:
             break
         head += more
@@ -95,7 +116,7 @@ def _read_head(stream: BinaryIO, block_size: int) -> bytes:
 
 def _blocks(stream: BinaryIO, head: bytes, block_size: int) -> Iterator[bytes]:
     yield head
-    while block := stream.read(block_size):
+    while block := _read(stream, block_size):
         yield block
 
 
@@ -121,6 +142,9 @@ def _split_point(text: str, limit: int) -> int:
     return cut
 
 
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
 class _Chunker:
     """Collects decoded text and hands out pieces that end at line boundaries.
 
@@ -129,8 +153,10 @@ class _Chunker:
     ``max_line``), so memory stays bounded.
     """
 
-    def __init__(self, chunk_lines: int, chunk_chars: int, max_line: int) -> None:
+    def __init__(self, chunk_lines: int, chunk_chars: int, max_line: int,
+                 line_cap: int = 40) -> None:
         self.chunk_lines, self.chunk_chars, self.max_line = chunk_lines, chunk_chars, max_line
+        self.line_cap = line_cap
         self.parts: list[str] = []
         self.size = self.lines = 0
 
@@ -165,6 +191,21 @@ class _Chunker:
                 yield pos
                 start, lines = pos, 0
 
+    def ready(self) -> Iterator[str]:
+        """What a reader waiting on a slow producer should get now: the complete
+        paragraphs (up to the last blank line), or else the complete lines once there are
+        ``line_cap`` of them."""
+        buf = "".join(self.parts)
+        cut = 0
+        for m in _BLANK_LINE.finditer(buf):
+            cut = m.end()
+        if not cut and buf.count("\n") >= self.line_cap:
+            cut = buf.rfind("\n") + 1
+        self.parts = [buf[cut:]]
+        self.size, self.lines = len(buf) - cut, self.parts[0].count("\n")
+        if cut:
+            yield buf[:cut]
+
     def flush(self) -> Iterator[str]:
         buf = "".join(self.parts)
         self.parts, self.size, self.lines = [], 0, 0
@@ -190,6 +231,9 @@ def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines:
     characters is cut after whitespace near the limit.  The encoding is decided from the
     first block (read further while it is pure ASCII, up to 1 MB) and then applied
     incrementally; a later undecodable byte or NUL raises InputError.
+
+    A pipe whose producer pauses (``tail -f``) gets its complete paragraphs out at once
+    (``_Chunker.ready``); a file or a fast producer still gets big chunks (throughput).
     """
     head = _read_head(stream, block_size)
     if not head:
@@ -203,6 +247,9 @@ def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines:
             raise InputError(name, f"binary file (NUL byte at offset {where}); not text")
         for piece in chunker.feed(decoder.decode(block)):
             yield codec.finish(piece)
+        if len(block) < block_size and _waiting(stream):
+            for piece in chunker.ready():
+                yield codec.finish(piece)
     for piece in chunker.feed(decoder.decode(b"", final=True)):
         yield codec.finish(piece)
     for piece in chunker.flush():
@@ -211,8 +258,9 @@ def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines:
 
 # --- writing ------------------------------------------------------------------------------
 
-class _OutputFile(io.TextIOWrapper):
-    """A text file whose write errors (disk full ...) are OutputErrors naming the target."""
+class OutputStream(io.TextIOWrapper):
+    """A UTF-8 text stream whose write errors (disk full, broken pipe, permission) are
+    OutputErrors naming the target, so the CLI prints one line and exits with 4."""
 
     target = ""
 
@@ -221,6 +269,72 @@ class _OutputFile(io.TextIOWrapper):
             return super().write(s)
         except OSError as exc:
             raise OutputError(self.target, _reason(exc)) from exc
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as exc:
+            raise OutputError(self.target, _reason(exc)) from exc
+
+
+def text_stream(fd: int, target: str, *, close: bool = True) -> OutputStream:
+    """UTF-8 text on the file descriptor ``fd`` (no newline translation)."""
+    raw = io.FileIO(fd, "w", closefd=close)
+    out = OutputStream(io.BufferedWriter(raw), encoding="utf-8", newline="")
+    out.target = target
+    return out
+
+
+class Guarded:
+    """A text stream (stdout) whose write errors are OutputErrors naming ``target``."""
+
+    def __init__(self, stream: TextIO, target: str = "<stdout>") -> None:
+        self.stream, self.target = stream, target
+
+    def write(self, s: str) -> int:
+        try:
+            return self.stream.write(s)
+        except OSError as exc:
+            raise OutputError(self.target, _reason(exc)) from exc
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputError(self.target, _reason(exc)) from exc
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+# Descriptors that name an already open stream: writing there must go through that
+# stream (a reopen would truncate a file the shell opened with >>, or move its offset).
+_FD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2, "/proc/self/fd/1": 1,
+             "/proc/self/fd/2": 2}
+
+
+def _special_fd(path: Path) -> int | None:
+    """An open descriptor to write into for ``path``, if it is not a regular file: a
+    device (/dev/null, /dev/full, a terminal), a FIFO, a socket or /dev/stdout.  None for
+    regular files and new paths, which are written atomically."""
+    name = str(path)
+    if name in _FD_PATHS or name.startswith(("/dev/fd/", "/proc/self/fd/")):
+        fd = _FD_PATHS.get(name) or int(name.rsplit("/", 1)[1])
+        try:
+            return os.dup(fd)
+        except OSError as exc:
+            raise OutputError(name, _reason(exc)) from None
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # a new file
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    try:
+        # No O_CREAT or O_TRUNC: write into what is there, never replace it.
+        return os.open(path, os.O_WRONLY)
+    except OSError as exc:
+        raise OutputError(name, _reason(exc)) from None
 
 
 def _resolve_target(path: Path, overwrite: bool) -> Path:
@@ -250,33 +364,47 @@ def _open_temp(target: Path) -> tuple[Path, int]:
             raise OutputError(str(target), f"cannot write: {_reason(exc)}") from None
 
 
-def _backup_path(target: Path, suffix: str) -> Path:
-    return target.with_name(target.name + suffix)
+def backup_path(target: Path, suffix: str, numbered: bool) -> Path:
+    """Where the file ``target`` is kept before it is replaced.
+
+    The rule that never loses an original: a backup is never overwritten.  The first is
+    ``target + suffix``; when it exists, ``numbered`` (--force) takes the next free
+    ``target + suffix + ".N"``, else it is an OutputError.  So ``.orig`` always holds the
+    very first version (the raw OCR) and every later version is kept too.
+    """
+    first = target.with_name(target.name + suffix)
+    if not (first.exists() or first.is_symlink()):
+        return first
+    if not numbered:
+        raise OutputError(str(first), "backup already exists; move it away, or use --force "
+                                      f"to keep it and add {first.name}.1")
+    n = 1
+    while True:
+        nth = target.with_name(f"{first.name}.{n}")
+        if not (nth.exists() or nth.is_symlink()):
+            return nth
+        n += 1
 
 
-def _check_backup(target: Path, suffix: str | None, overwrite_backup: bool) -> None:
-    if suffix and not overwrite_backup and target.exists():
-        backup = _backup_path(target, suffix)
-        if backup.exists() or backup.is_symlink():
-            raise OutputError(str(backup), "backup already exists; move it away or use --force")
-
-
-def _make_backup(target: Path, suffix: str, overwrite_backup: bool) -> Path | None:
-    """Keep the current ``target`` as target+suffix; the path made, None if nothing to keep."""
+def _make_backup(target: Path, suffix: str, numbered: bool) -> Path | None:
+    """Keep the current ``target`` (a copy: it stays in place until replaced); the path
+    made, None when there is nothing to keep."""
     if not target.exists():
         return None
-    backup = _backup_path(target, suffix)
-    tmp, fd = _open_temp(backup)
-    os.close(fd)
-    try:
-        shutil.copy2(target, tmp)  # a copy: the original stays in place until replaced
-        _place(tmp, backup, overwrite_backup)
-    except FileExistsError:
-        raise OutputError(str(backup), "backup already exists; move it away or use --force"
-                          ) from None
-    finally:
-        _unlink(tmp)
-    return backup
+    while True:
+        backup = backup_path(target, suffix, numbered)
+        tmp, fd = _open_temp(backup)
+        os.close(fd)
+        try:
+            shutil.copy2(target, tmp)
+            _place(tmp, backup, overwrite=False)
+            return backup
+        except FileExistsError:
+            if not numbered:  # taken since we looked: still never overwritten
+                raise OutputError(str(backup), "backup already exists; move it away or "
+                                               "use --force") from None
+        finally:
+            _unlink(tmp)
 
 
 def _place(tmp: Path, dest: Path, overwrite: bool) -> None:
@@ -317,18 +445,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _commit(tmp: Path, target: Path, backup_suffix: str | None, overwrite_backup: bool,
+def _commit(tmp: Path, target: Path, backup_suffix: str | None, more_backups: bool,
             overwrite: bool) -> None:
     """Backup, then move the finished temp file into place."""
     try:
         if target.exists():
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))  # keep the file's permissions
-        backup = _make_backup(target, backup_suffix, overwrite_backup) if backup_suffix else None
+        backup = _make_backup(target, backup_suffix, more_backups) if backup_suffix else None
         try:
             _place(tmp, target, overwrite)
         except BaseException:
-            if backup is not None and not overwrite_backup:
-                _unlink(backup)
+            if backup is not None:
+                _unlink(backup)  # the target is untouched: the copy we just made is moot
             raise
     except FileExistsError:
         raise OutputError(str(target), "already exists; use --force to overwrite it") from None
@@ -338,28 +466,48 @@ def _commit(tmp: Path, target: Path, backup_suffix: str | None, overwrite_backup
 
 
 @contextmanager
+def _into_special(fd: int, name: str) -> Iterator[TextIO]:
+    out = text_stream(fd, name)
+    try:
+        yield out
+        out.flush()
+    finally:
+        try:
+            out.close()
+        except (OSError, OutputError):
+            pass
+
+
+@contextmanager
 def atomic_writer(path: Path, *, backup_suffix: str | None = None, overwrite: bool = True,
-                  overwrite_backup: bool = False) -> Iterator[TextIO]:
+                  more_backups: bool = False) -> Iterator[TextIO]:
     """A UTF-8 text file that appears at ``path`` only when the ``with`` block succeeds.
 
     See ``atomic_write`` for the options.  Newlines are written as given (no translation).
+    A path that is not a regular file (a device, a FIFO, /dev/stdout) is written into
+    directly: it is never replaced by a file.
     """
     path = Path(path)
+    fd = _special_fd(path)
+    if fd is not None:
+        with _into_special(fd, str(path)) as out:
+            yield out
+        return
     target = _resolve_target(path, overwrite)
-    _check_backup(target, backup_suffix, overwrite_backup)
+    if backup_suffix and target.exists():
+        backup_path(target, backup_suffix, more_backups)  # refuse before any work
     tmp, fd = _open_temp(target)
     f = None
     try:
-        f = _OutputFile(io.BufferedWriter(io.FileIO(fd, "w")), encoding="utf-8", newline="")
-        f.target = str(path)
+        f = text_stream(fd, str(path))
         yield f
+        f.flush()
         try:
-            f.flush()
             os.fsync(f.fileno())
             f.close()
         except OSError as exc:
             raise OutputError(str(path), _reason(exc)) from None
-        _commit(tmp, target, backup_suffix, overwrite_backup, overwrite)
+        _commit(tmp, target, backup_suffix, more_backups, overwrite)
     except BaseException:
         if f is not None:
             try:
@@ -373,16 +521,17 @@ def atomic_writer(path: Path, *, backup_suffix: str | None = None, overwrite: bo
 
 
 def atomic_write(path: Path, text: str, *, backup_suffix: str | None = None,
-                 overwrite: bool = True, overwrite_backup: bool = False) -> None:
+                 overwrite: bool = True, more_backups: bool = False) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically; no partial file is ever left.
 
-    ``backup_suffix`` keeps the previous file as path+suffix; an existing backup is an
-    OutputError unless ``overwrite_backup``.  ``overwrite=False`` refuses an existing
-    ``path``.  Missing parent directories are created; a symlink's target is written;
-    the file keeps its permission bits.  Errors are OutputError.
+    ``backup_suffix`` keeps the previous file (see ``backup_path``: a backup is never
+    overwritten; ``more_backups`` numbers further ones instead of refusing).
+    ``overwrite=False`` refuses an existing ``path``.  Missing parent directories are
+    created; a symlink's target is written; the file keeps its permission bits; a device
+    or FIFO is written into.  Errors are OutputError.
     """
     with atomic_writer(path, backup_suffix=backup_suffix, overwrite=overwrite,
-                       overwrite_backup=overwrite_backup) as f:
+                       more_backups=more_backups) as f:
         f.write(text)
 
 

@@ -102,11 +102,16 @@ def _abbreviations(rows: Iterable[str]) -> dict[str, str]:
 
 
 def read_user_terms(path: Path) -> list[str]:
-    """A user lexicon: one term per line, UTF-8, ``#`` starts a comment."""
+    """A user lexicon: one term per line, ``#`` starts a comment.  Read like any input
+    (UTF-8 or -16, legacy Vietnamese encodings detected); a file that cannot be read is
+    a UsageError naming it, as the lexicon is an option, not an input."""
+    from .errors import InputError, UsageError
+    from .files import read_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: a lexicon must be UTF-8 text ({e.reason})") from None
+        text = read_text(Path(path))
+    except InputError as exc:
+        raise UsageError(f"--lexicon {exc}") from None
     terms = []
     for line in text.splitlines():
         term = " ".join(nfc(line.split("#", 1)[0]).split())
@@ -137,7 +142,7 @@ def get_lexicon() -> Lexicon:
 def load_lexicon(extra_files: Sequence[Path] = (), directory: Path | None = None) -> Lexicon:
     """The default (or ``directory``'s) lexicon plus the terms of the user's files.
 
-    Raises FileNotFoundError for a missing file and ValueError for one that is not UTF-8.
+    Raises UsageError for a file that is missing or cannot be read as text.
     """
     base = get_lexicon() if directory is None else read_lexicon(Path(directory))
     terms: list[str] = []

@@ -518,3 +518,36 @@ def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]
         pos = w.end(3)
     out.append(hocr[pos:])
     return "".join(out)
+
+
+_BODY_RE = re.compile(r"<body>(.*)</body>", re.DOTALL)
+_ID_RE = re.compile(r"""\bid=(['"])([a-z]+)_1(_\d+)?\1""")
+_PAGE_TITLE_RE = re.compile(
+    r"""(<div\b[^>]*\bclass=(['"])ocr_page\2[^>]*\btitle=(['"]))(.*?)(\3)""")
+
+
+def merge_hocr(pages: list[str], lang: str, source_name: str) -> str:
+    """One hOCR document of the per-page documents Tesseract wrote (each OCR'd as one
+    image, so each says "page 1" and names a temporary image file): the first page's
+    head, then every page's ``ocr_page`` with its own number and ids, its language, and
+    the input's name instead of the deleted image."""
+    if not pages:
+        return ""
+    head, _, _ = pages[0].partition("<body>")
+    bodies = []
+    for n, page in enumerate(pages, start=1):
+        m = _BODY_RE.search(page)
+        body = m.group(1) if m else ""
+        body = _ID_RE.sub(lambda i, n=n: f"id={i[1]}{i[2]}_{n}{i[3] or ''}{i[1]}", body)
+        body = _PAGE_TITLE_RE.sub(lambda t, n=n: t[1] + _page_title(t[4], n, source_name)
+                                  + t[5] + f" lang='{html.escape(lang)}'", body, count=1)
+        bodies.append(body.strip("\n"))
+    return f"{head}<body>\n" + "\n".join(bodies) + "\n </body>\n</html>\n"
+
+
+def _page_title(title: str, number: int, source_name: str) -> str:
+    props = [p.strip() for p in html.unescape(title).split(";") if p.strip()]
+    props = [p for p in props if not p.startswith(("image ", "ppageno "))]
+    name = source_name.replace("\\", "\\\\").replace('"', '\\"')
+    props = [f'image "{name}"', *props, f"ppageno {number - 1}"]
+    return html.escape("; ".join(props), quote=True)

@@ -2,11 +2,14 @@
 
 ``restore(text)`` returns the corrected text; ``restore_and_explain(text)`` also
 returns every edit with its alternatives and confidence, such that applying the
-edits to the normalized input gives exactly the output (see ``apply_edits``).
+edits to the input gives exactly the output: ``apply_edits(text, result.edits) ==
+result.text`` (normalization shows up as edits of kind ``normalize``).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,7 +31,7 @@ from .candidates import (
 from .channel import ChannelParams
 from .decode import Decision, Decoder
 from .lm import PUNCT
-from .normalize import normalize_text
+from .normalize import Normalized, normalize
 from .tokenize import Kind, Token, tokenize
 from .vietnamese import place_tone
 
@@ -61,9 +64,9 @@ _ROMAN_OK = regex.compile(r"(?=[IVX])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|I
 class Edit(NamedTuple):  # a tuple: a megabyte of OCR text has ~10^5 edits
     """One change: where, what it was, what it became, and how sure we are."""
 
-    line: int  # 0-based line of the (normalized) input
+    line: int  # 0-based line of the input
     column: int  # 0-based character column in that line
-    start: int  # character offset in the normalized input
+    start: int  # character offset in the input (a slice: input[start:end] == original)
     end: int
     original: str
     replacement: str
@@ -82,12 +85,14 @@ class Result:
     text: str
     edits: list[Edit] = field(default_factory=list)
     params: ChannelParams | None = None
-    normalized: str = ""  # the input after stage 1, which edit offsets refer to
+    normalized: str = ""  # the input after stage 1
+    changed: int = 0  # tokens changed (also when the edits were not kept)
+    original: str = ""  # the input, which edit offsets refer to
 
 
-def apply_edits(normalized: str, edits: Sequence[Edit]) -> str:
-    """Replay edits on the normalized input (used by tests to check the report)."""
-    return _apply(normalized, ((e.start, e.end, e.replacement) for e in edits))
+def apply_edits(original: str, edits: Sequence[Edit]) -> str:
+    """Replay edits on the input they were made on: the output."""
+    return _apply(original, ((e.start, e.end, e.replacement) for e in edits))
 
 
 def _apply(normalized: str, changes: Iterable[tuple[int, int, str]]) -> str:
@@ -130,7 +135,8 @@ class Restorer:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        normalized = normalize_text(text)
+        norm = normalize(text)
+        normalized = norm.text
         tokens = tokenize(normalized)
         if params is None:
             params = ChannelParams.estimate((t.text for t in tokens if t.kind is Kind.WORD),
@@ -145,12 +151,15 @@ class Restorer:
         if not confidence:  # only the text is wanted: spans, not Edit objects
             changes = [change for (slots, fixed), decs in zip(prepared, decisions, strict=True)
                        for change in self._block_changes(slots, fixed, decs, tone_style)]
-            return Result(_apply(normalized, changes), [], params, normalized)
+            return Result(_apply(normalized, changes), [], params, normalized, len(changes),
+                          text)
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
             edits.extend(self._block_edits(slots, fixed, decs, tone_style, starts,
                                            explain))
-        return Result(apply_edits(normalized, edits), edits, params, normalized)
+        changed = len(edits)
+        edits = _to_raw(norm, edits)
+        return Result(apply_edits(text, edits), edits, params, normalized, changed, text)
 
     def _block_slots(self, block: list[Token], params: ChannelParams, starts: list[int]
                      ) -> tuple[list[tuple[Token, Sequence[Candidate]]], list[Edit]]:
@@ -269,15 +278,16 @@ def _render(c: Candidate, token: str, style: str) -> str:
 
 def _alternatives(cands: Sequence[Candidate], dec: Decision, token: str, style: str
                   ) -> tuple[tuple[str, float], ...]:
-    """The four likeliest other readings of a position, with their local probability."""
+    """The four likeliest other readings the search weighed, with their local probability
+    (readings pruned before the search have none and are not listed)."""
     probs = _probabilities(dec.scores)
-    ranked = sorted((i for i in range(len(cands)) if i != dec.index), key=lambda i: -probs[i])
+    ranked = sorted((i for i in range(len(cands))
+                     if i != dec.index and math.isfinite(dec.scores[i])),
+                    key=lambda i: -probs[i])
     return tuple((_render(cands[i], token, style), probs[i]) for i in ranked[:4])
 
 
 def _probabilities(scores: Sequence[float]) -> list[float]:
-    import math
-
     lo = min(scores)
     ex = [math.exp(-(s - lo)) for s in scores]
     total = sum(ex)
@@ -287,6 +297,31 @@ def _probabilities(scores: Sequence[float]) -> list[float]:
 def _edit(tok: Token, text: str, conf: float, alts, kind: str, starts: list[int]) -> Edit:
     return Edit(tok.line, tok.start - starts[tok.line], tok.start, tok.start + len(tok.text),
                 tok.text, text, round(conf, 4), alts, kind)
+
+
+def _to_raw(norm: Normalized, edits: list[Edit]) -> list[Edit]:
+    """Edits of the normalized text as edits of the raw input: spans mapped back, and
+    each cluster normalization rewrote outside them as an edit of kind ``normalize``."""
+    if not norm.changes:
+        return edits
+    raw = norm.raw
+    line_starts = [0, *(i + 1 for i, c in enumerate(raw) if c == "\n")]
+    out = sorted((_moved(e, norm.to_raw(e.start), norm.to_raw(e.end), raw, line_starts)
+                  for e in edits), key=lambda e: e.start)
+    starts = [e.start for e in out]
+    for rs, re_, ns, ne in norm.changes:
+        i = bisect.bisect_right(starts, rs) - 1
+        if i >= 0 and out[i].end >= re_:
+            continue  # inside a decoder edit, which replaces the whole token
+        out.append(_moved(Edit(0, 0, rs, re_, raw[rs:re_], norm.text[ns:ne], 1.0, (),
+                               "normalize"), rs, re_, raw, line_starts))
+    return sorted(out, key=lambda e: e.start)
+
+
+def _moved(e: Edit, start: int, end: int, raw: str, line_starts: list[int]) -> Edit:
+    line = bisect.bisect_right(line_starts, start) - 1
+    return e._replace(line=line, column=start - line_starts[line], start=start, end=end,
+                      original=raw[start:end])
 
 
 def _blocks(tokens: list[Token]) -> Iterable[list[Token]]:

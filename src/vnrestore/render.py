@@ -16,15 +16,16 @@ def mark_uncertain(result: Result, marker: str = "[[{}]]", below: float = 0.6) -
         if e.confidence < below else e
         for e in result.edits
     ]
-    return apply_edits(result.normalized, edits)
+    return apply_edits(result.original, edits)
 
 
 def diff_lines(result: Result, below: float = 0.6, color: bool = False) -> list[str]:
     """Changed lines only, as ``LINE: text`` with ``{old→new}`` (``?`` when uncertain)."""
     by_line: dict[int, list[Edit]] = {}
     for e in result.edits:
-        by_line.setdefault(e.line, []).append(e)
-    lines = result.normalized.split("\n")
+        if e.source != "normalize":  # invisible: NFC, ligatures
+            by_line.setdefault(e.line, []).append(e)
+    lines = result.original.split("\n")
     out = []
     for n in sorted(by_line):
         out.append(f"{n + 1}: {_mark_line(lines[n], by_line[n], below, color)}")
