@@ -168,27 +168,28 @@ class Reporter:
 
     def abort(self) -> None:
         """The run stops on an error that ends it (stdout gone, Ctrl-C): no summary."""
-        if self.live:
-            sys.stderr.write("\n")
-        if self.report is not None:
-            try:
-                self.report.close()
-            except OSError:
-                pass
+        try:
+            self._finish()
+        except OutputError:
+            pass  # the error that ends the run is the one to report
 
     def close(self) -> ExitCode:
         """End the run: the summary line (unless quiet) and the exit code."""
-        if self.live:
-            sys.stderr.write("\n")
-        if self.report is not None:
-            try:
-                self.report.close()
-            except OSError as exc:
-                raise OutputError(self.report.name, exc.strerror or str(exc)) from exc
+        self._finish()
         self.out.flush()
         if not self.quiet:
             say(self.summary())
         return self.worst
+
+    def _finish(self) -> None:
+        if self.live:
+            sys.stderr.write("\n")
+        if self.report is not None:
+            report, self.report = self.report, None
+            try:
+                report.close()
+            except OSError as exc:
+                raise OutputError(report.name, exc.strerror or str(exc)) from exc
 
     def summary(self) -> str:
         pages = f", {self.pages:,} pages" if self.pages else ""
