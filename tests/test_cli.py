@@ -125,9 +125,14 @@ def test_subprocess_empty_input_is_empty_output():
     assert p.returncode == 0 and p.stdout == b""
 
 
-def test_version():
+def test_version_comes_from_the_package_metadata():
+    from importlib.metadata import version
+
+    import vnrestore
+
     r = run("--version")
-    assert r.exit_code == 0 and r.stdout.startswith("vnrestore ")
+    assert r.exit_code == 0 and r.stdout == f"vnrestore {version('vnrestore')}\n"
+    assert vnrestore.__version__ == version("vnrestore")
 
 
 def test_sample_file_exists():
