@@ -3,13 +3,15 @@
 For choosing parameters without looking at the benchmark's test sets: held-out
 documents that the test sets never use (``make_sets(dev=True)``), the Thường Xuân seed
 (the project's dev document) and the synthetic dev scans (``--seed 7``, made by
-``tune.py``).  Each SETTING is Python run first, e.g. ``"candidates.MAX_CANDIDATES=8"``
-(the modules ``candidates``, ``decode`` and ``pipeline`` are imported).  Prints word
-accuracy per set and the total restore time; outputs go to /tmp/dev-SET.txt for diffing.
+``tune.py``).  Each SETTING is a field of ``RestoreConfig`` and its value, e.g.
+``max_candidates=8 keep_margin=4``: the run uses ``replace(RestoreConfig(), ...)``.
+Prints word accuracy per set and the total restore time; outputs go to
+/tmp/dev-SET.txt for diffing.
 """
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -17,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from datasets import make_sets  # noqa: E402
 from run import DATA, SEEDS  # noqa: E402
 
-from vnrestore import candidates, decode, pipeline  # noqa: E402, F401
+from vnrestore.config import DEFAULT, RestoreConfig  # noqa: E402
 from vnrestore.evaluate import score_lines  # noqa: E402
+from vnrestore.pipeline import get_restorer  # noqa: E402
 
 
 def dev_sets() -> dict[str, tuple[Path, Path, str]]:
@@ -33,10 +36,19 @@ def dev_sets() -> dict[str, tuple[Path, Path, str]]:
     return sets
 
 
+def config_from(settings: list[str]) -> RestoreConfig:
+    """``["max_candidates=8", ...]`` as a config (values typed like the defaults)."""
+    changes = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if not hasattr(DEFAULT, name):
+            raise SystemExit(f"not a RestoreConfig field: {name}")
+        changes[name] = type(getattr(DEFAULT, name))(value)
+    return replace(DEFAULT, **changes)
+
+
 def main() -> None:
-    for setting in sys.argv[1:]:
-        exec(setting)  # noqa: S102 - a developer's own command line
-    restorer = pipeline.get_restorer()
+    restorer = get_restorer((), config_from(sys.argv[1:]))
     cells, seconds = [], 0.0
     for name, (inp, gold, source) in dev_sets().items():
         text = inp.read_text(encoding="utf-8")

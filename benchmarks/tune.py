@@ -4,8 +4,8 @@ The language-model weight (per source: each channel table has its own scale) and
 phrase-pair bonus are the only free weights of the decoder.  They are chosen here on
 documents that the benchmark (benchmarks/run.py) never scores: the Thường Xuân seed (the
 project's dev document) and synthetic scans of *other* held-out documents (made on demand
-with make_synthetic.py --seed 7; the benchmark's are --seed 0).  Copy the winners into
-vnrestore/pipeline.py (LM_WEIGHT, PAIR_BONUS).
+with make_synthetic.py --seed 7; the benchmark's are --seed 0).  Each setting is a
+``RestoreConfig``; put the winners, with their figures, into vnrestore/config.py.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from run import DATA, make_synthetic  # noqa: E402
 
-from vnrestore.decode import Decoder  # noqa: E402
+from vnrestore.config import DEFAULT  # noqa: E402
 from vnrestore.evaluate import score_lines  # noqa: E402
 from vnrestore.pipeline import get_restorer  # noqa: E402
 
@@ -32,6 +33,7 @@ MAKE = {"dev-eng-moderate": "--levels moderate --langs eng",
 SETS = {"auto": [("seed", SEED), ("dev-eng-moderate", DEV / "dev-eng-moderate")],
         "vie-ocr": [("dev-vie-degraded", DEV / "dev-vie-degraded"),
                     ("dev-vie-clean", DEV / "dev-vie-clean")]}
+WEIGHT_FIELD = {"auto": "lm_weight_auto", "vie-ocr": "lm_weight_vie_ocr"}
 
 
 def ensure(name: str) -> None:
@@ -46,19 +48,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     for name in MAKE:
         ensure(name)
-    restorer = get_restorer()
     for source, sets in SETS.items():
         data = [(name, prefix.with_suffix(".ocr.txt").read_text(encoding="utf-8"),
                  prefix.with_suffix(".gold.txt").read_text(encoding="utf-8").split("\n"))
                 for name, prefix in sets]
         for w, b in itertools.product(map(float, args.weights.split(",")),
                                       map(float, args.bonuses.split(","))):
-            restorer.decoders[source] = Decoder(restorer.lm, restorer.pairs, b, lm_weight=w)
+            config = replace(DEFAULT, pair_bonus=b, **{WEIGHT_FIELD[source]: w})
+            restorer = get_restorer((), config)
             accs = [score_lines(gold, restorer.restore(text, source=source, explain=False)
                                 .text.split("\n")).word_acc for _, text, gold in data]
             cells = " ".join(f"{n} {a:.4f}" for (n, _, _), a in zip(data, accs, strict=True))
             print(f"{source:8s} lm_weight {w:.2f} pair_bonus {b:.2f}  mean "
                   f"{sum(accs) / len(accs):.4f}  {cells}", flush=True)
+            get_restorer.cache_clear()  # one config at a time: bounded memory
     return 0
 
 

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from vnrestore.channel import ChannelParams, edit_cost, observed_form
+from vnrestore.config import DEFAULT
 
 
 @pytest.mark.parametrize("observed, right, wrong", [
@@ -171,7 +172,7 @@ def test_vie_channel_prices_tone_slips_cheaply():
     right_cost, wrong_cost = garble_costs("đươc", ("được", "đuốc"), "vie")
     assert right_cost < wrong_cost
     params = ChannelParams.estimate("một hai ba bốn năm".split()).for_source("vie-ocr")
-    assert params.lang == "vie" and params.garble >= ChannelParams.VIE_OCR_GARBLE
+    assert params.lang == "vie" and params.garble >= DEFAULT.vie_ocr_garble
 
 
 def test_tone_placement_is_not_an_error():

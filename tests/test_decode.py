@@ -144,7 +144,7 @@ def test_shared_candidate_tuples_reuse_bigram_blocks_without_changing_anything(
     want = Decoder(lm, [(4, 5)], 0.7).decode_many(as_lists)
     shared = Decoder(lm, [(4, 5)], 0.7)
     assert shared.decode_many(lattices) == want
-    assert len(shared._blocks.keys) > 0
+    assert len(shared._steps.keys) > 0
     assert shared.decode_many(lattices[::-1]) == want[::-1]  # now all from the cache
 
 

@@ -106,10 +106,10 @@ def test_builder_readme_keeps_other_sections(built):
 def _rewarded(lex, a: str, b: str) -> bool:
     """Does the decoder give the step a -> b the phrase bonus?"""
     from vnrestore.lm import get_model
-    from vnrestore.pipeline import _pair_keys
+    from vnrestore.phrases import pair_keys
 
     lm = get_model()
-    return (lm.id(a) << 32 | lm.id(b)) in set(_pair_keys(lm, lex).tolist())
+    return (lm.id(a) << 32 | lm.id(b)) in set(pair_keys(lm, lex).tolist())
 
 
 def test_loader_on_built_files(built):

@@ -9,7 +9,7 @@ Nothing heavy is imported or loaded until the first call.
 
 from __future__ import annotations
 
-__all__ = ["restore", "restore_and_explain", "__version__"]
+__all__ = ["RestoreConfig", "apply_edits", "restore", "restore_and_explain", "__version__"]
 
 
 def __getattr__(name: str):
@@ -21,4 +21,8 @@ def __getattr__(name: str):
         from . import pipeline as _pipeline
 
         return getattr(_pipeline, name)
+    if name == "RestoreConfig":
+        from .config import RestoreConfig
+
+        return RestoreConfig
     raise AttributeError(name)

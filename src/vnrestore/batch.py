@@ -92,7 +92,7 @@ class Counts:
 
     def add(self, job: Job, chunk: str, result: Result, extra: dict | None = None) -> None:
         self.words += len(chunk.split())
-        changes = [e for e in result.edits if e.source != "normalize"]
+        changes = [e for e in result.edits if e.kind != "normalize"]
         self.changed += len(changes) if job.confidence else result.changed
         self.uncertain += sum(e.confidence < job.uncertain_below for e in changes)
         if job.explain:  # only a --report needs the edits kept

@@ -21,11 +21,12 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
+from .config import DEFAULT, RestoreConfig
 from .vietnamese import is_syllable, place_tone, strip_marks
 
 # ----------------------------------------------------------------------------- hand rules
@@ -138,21 +139,9 @@ class ChannelModel:
         return [k for k, c in CONFUSIONS.items() if c <= max_cost]
 
 
-# Hand fallbacks: an observed character seen fewer times than this in the training data
-# keeps its hand-written confusions ("þ" for Đ, rare symbols such as € or ¥).
-MIN_EVIDENCE = 30
-# Weight of the hand-written costs in the mixture with the learned ones: real scans are
-# not the synthetic ones, so what the training data never showed keeps some probability.
-HAND_WEIGHT = 0.05
-# Whole-token costs replace the edit cost only where they are lower.
-TOKEN_MIN = True
-# Learned (observed, true char) readings at most this costly drive the candidate lookup.
-READING_MAX_COST = 3.0
-
-
-def _mix(learned: float, hand: float) -> float:
-    """-ln((1 - w) e^-learned + w e^-hand), w = ``HAND_WEIGHT``."""
-    w = HAND_WEIGHT
+def _mix(learned: float, hand: float, w: float) -> float:
+    """-ln((1 - w) e^-learned + w e^-hand): the learned cost with a share ``w`` of the
+    hand-written one (``RestoreConfig.hand_weight``)."""
     lo = min(learned, hand)
     return lo - math.log((1 - w) * math.exp(lo - learned) + w * math.exp(lo - hand))
 
@@ -164,9 +153,12 @@ class LearnedModel(ChannelModel):
                  multis: dict[tuple[str, str], float], deletes: dict[str, float],
                  inserts: dict[str, float], unseen: dict[str, tuple[float, float]],
                  insert_unseen: float, evidence: dict[str, int],
-                 tokens: dict[tuple[str, str], float], meta: dict | None = None) -> None:
+                 tokens: dict[tuple[str, str], float], meta: dict | None = None, *,
+                 hand_weight: float = DEFAULT.hand_weight,
+                 min_evidence: int = DEFAULT.min_evidence) -> None:
         super().__init__()
         self.name = name
+        self.hand_weight, self.min_evidence = hand_weight, min_evidence
         self.subs, self.multis_learned, self.deletes = subs, multis, deletes
         self.inserts, self.unseen, self.insert_unseen = inserts, unseen, insert_unseen
         self.evidence, self.tokens, self.meta = evidence, tokens, meta or {}
@@ -180,7 +172,7 @@ class LearnedModel(ChannelModel):
         self.multi_from = {k: tuple(sorted(v)) for k, v in starts.items()}
 
     def _has_evidence(self, s: str) -> bool:
-        return all(self.evidence.get(c, 0) >= MIN_EVIDENCE for c in s)
+        return all(self.evidence.get(c, 0) >= self.min_evidence for c in s)
 
     def sub(self, o: str, t: str) -> float:
         cost = self.subs.get((o, t))
@@ -193,29 +185,32 @@ class LearnedModel(ChannelModel):
                 hand = _hand_confusion(o, t)
                 if hand is not None and hand < cost:
                     return hand
-        return _mix(cost, _sub(o, t))
+        return _mix(cost, _sub(o, t), self.hand_weight)
 
     def multi(self, s: str, t: str) -> float | None:
         cost = self.multis_learned.get((s, t))
         hand = super().multi(s, t)
         if cost is None:
             return hand if not self._has_evidence(s) else None
-        return cost if hand is None else _mix(cost, hand)
+        return cost if hand is None else _mix(cost, hand, self.hand_weight)
 
     def insert(self, o: str) -> float:
         cost = self.inserts.get(o, self.insert_unseen)
         if o in JUNK and o not in self.inserts and not self._has_evidence(o):
             return min(cost, super().insert(o))
-        return _mix(cost, super().insert(o))
+        return _mix(cost, super().insert(o), self.hand_weight)
 
     def delete(self, t: str) -> float:
         cost = self.deletes.get(t)
-        return super().delete(t) if cost is None else _mix(cost, super().delete(t))
+        if cost is None:
+            return super().delete(t)
+        return _mix(cost, super().delete(t), self.hand_weight)
 
     def token(self, observed: str, true: str) -> float | None:
         return self.tokens.get((observed, true))
 
-    def readings(self, max_cost: float = READING_MAX_COST) -> Iterable[tuple[str, str]]:
+    def readings(self, max_cost: float = DEFAULT.reading_max_cost
+                 ) -> Iterable[tuple[str, str]]:
         """Learned readings of a true letter as another letter (or 2-3 chars)."""
         out = set()
         for table in (self.subs, self.multis_learned):
@@ -227,8 +222,9 @@ class LearnedModel(ChannelModel):
     # -- the table file
 
     @classmethod
-    def load(cls, path) -> LearnedModel:
-        """Read a table written by ``dump`` (TSV records, see lexicons/README.md)."""
+    def load(cls, path, **settings) -> LearnedModel:
+        """Read a table written by ``dump`` (TSV records, see lexicons/README.md);
+        ``settings``: hand_weight, min_evidence."""
         subs: dict[tuple[str, str], float] = {}
         multis: dict[tuple[str, str], float] = {}
         deletes: dict[str, float] = {}
@@ -256,7 +252,7 @@ class LearnedModel(ChannelModel):
                 elif kind == "#meta":
                     meta = json.loads(f[1])
         return cls(meta.get("lang", "?"), subs, multis, deletes, inserts, unseen,
-                   float(meta.get("insert_unseen", INSERT)), evidence, tokens, meta)
+                   float(meta.get("insert_unseen", INSERT)), evidence, tokens, meta, **settings)
 
     def dump(self, path, header: Iterable[str] = ()) -> None:
         meta = dict(self.meta, lang=self.name, insert_unseen=round(self.insert_unseen, 2))
@@ -284,18 +280,20 @@ _HAND = ChannelModel()
 
 
 @lru_cache(maxsize=8)
-def get_model(lang: str = "eng") -> ChannelModel:
+def get_model(lang: str = "eng", hand_weight: float = DEFAULT.hand_weight,
+              min_evidence: int = DEFAULT.min_evidence) -> ChannelModel:
     """The learned channel of an OCR language (``lexicons/channel_LANG.tsv``), loaded on
-    first use; the hand-written costs for ``"hand"`` or when there is no table."""
+    first use; ``"hand"`` is the hand-written costs alone.  A missing table is an error:
+    the hand costs are no stand-in for a model that should have been installed."""
     if lang == "hand":
         return _HAND
     from .data import lexicon_dir
 
-    try:
-        path = lexicon_dir() / f"channel_{lang}.tsv"
-    except FileNotFoundError:
-        return _HAND
-    return LearnedModel.load(path) if path.is_file() else _HAND
+    path = lexicon_dir() / f"channel_{lang}.tsv"
+    if not path.is_file():
+        raise FileNotFoundError(f"vnrestore: the {lang!r} channel table {path} is missing; "
+                                "reinstall vnrestore")
+    return LearnedModel.load(path, hand_weight=hand_weight, min_evidence=min_evidence)
 
 
 def _memo(table: dict[str, float], key: str, compute: Callable[[str], float]) -> float:
@@ -381,35 +379,32 @@ def edit_cost(observed: str, true: str, lang: str = "eng") -> float:
     return distance(get_model(lang), observed, true)
 
 
-def _with_tokens(observed: str, trues: Sequence[str], edits: np.ndarray, lang: str
-                 ) -> np.ndarray:
-    """The edit costs, or the token table's cost of a frequent misreading where that is
-    lower (the edit model spreads its mass over many readings, so a direct estimate above
-    it would only penalize attested pairs against unattested ones)."""
-    model = get_model(lang)
+@lru_cache(maxsize=65536)
+def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng",
+                 hand_weight: float = DEFAULT.hand_weight,
+                 min_evidence: int = DEFAULT.min_evidence) -> np.ndarray:
+    """-ln P(observed | true, garbled) of every true syllable (read-only array): the edit
+    model's cost, or the token table's cost of a frequent misreading where that is lower
+    (the edit model spreads its mass over many readings, so a direct estimate above it
+    would only penalize attested pairs against unattested ones)."""
+    model = get_model(lang, hand_weight, min_evidence)
+    edits = distance_many(model, observed, trues)
     for k, t in enumerate(trues):
         cost = model.token(observed, t)
-        if cost is not None and (cost < edits[k] or not TOKEN_MIN):
+        if cost is not None and cost < edits[k]:
             edits[k] = cost
-    return edits
-
-
-@lru_cache(maxsize=65536)
-def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng") -> np.ndarray:
-    """-ln P(observed | true, garbled) of every true syllable (read-only array)."""
-    edits = _with_tokens(observed, trues, distance_many(get_model(lang), observed, trues), lang)
     edits.setflags(write=False)
     return edits
 
 
-def readings(max_cost: float = 1.6) -> list[tuple[str, str]]:
+def readings(hand_max_cost: float = DEFAULT.hand_reading_max_cost,
+             learned_max_cost: float = DEFAULT.reading_max_cost) -> list[tuple[str, str]]:
     """(observed string, true base letter) readings worth looking candidates up by: the
-    hand table's up to ``max_cost`` and the learned tables' likely ones."""
-    out = set(_HAND.readings(max_cost))
+    hand table's up to ``hand_max_cost`` and the learned tables' up to
+    ``learned_max_cost``."""
+    out = set(_HAND.readings(hand_max_cost))
     for lang in LANGS:
-        model = get_model(lang)
-        if model is not _HAND:
-            out.update(model.readings())
+        out.update(get_model(lang).readings(learned_max_cost))
     return sorted(out)
 
 
@@ -443,20 +438,18 @@ def observed_form(token: str) -> str:
 class ChannelParams:
     """Per-document error rates.  ``drop``: P(a marked syllable lost every mark);
     ``garble``: P(a token was misread in some other way); ``lang``: whose learned
-    channel prices the garbled readings (the OCR language: "eng", "vie", or "hand")."""
+    channel prices the garbled readings (the OCR language: "eng", "vie", or "hand"),
+    with the channel settings of the config that estimated them."""
 
     drop: float = 0.01
     garble: float = 0.01
     lang: str = "eng"
-
-    # Share of unmarked syllables in clean Vietnamese prose (corpus sample: 0.08-0.22).
-    CLEAN_PLAIN_SHARE = 0.15
-    # Share of unexplained lowercase tokens in clean prose (held-out sample: 0.015-0.02).
-    CLEAN_ODD_SHARE = 0.02
+    hand_weight: float = DEFAULT.hand_weight
+    min_evidence: int = DEFAULT.min_evidence
 
     @classmethod
-    def estimate(cls, words: Iterable[str],
-                 known: Callable[[str], bool] | None = None) -> ChannelParams:
+    def estimate(cls, words: Iterable[str], known: Callable[[str], bool] | None = None,
+                 config: RestoreConfig = DEFAULT) -> ChannelParams:
         """Estimate the rates from the word tokens of a document or block.
 
         ``drop`` comes from the share of unmarked syllables; ``garble`` from the share of
@@ -475,36 +468,33 @@ class ChannelParams:
             if not w.isalpha() or (w[0].islower() and known is not None
                                    and not known(skeleton(w.lower()))):
                 odd += n
+        settings = {"hand_weight": config.hand_weight, "min_evidence": config.min_evidence}
         if total < 3 or valid == 0:
-            return cls()
+            return cls(**settings)  # type: ignore[arg-type]
         # Shrink toward "clean" for small samples so a short line is not over-corrected.
-        prior = 5
-        plain_share = (plain + prior * cls.CLEAN_PLAIN_SHARE) / (valid + prior)
-        drop = (plain_share - cls.CLEAN_PLAIN_SHARE) / (1 - cls.CLEAN_PLAIN_SHARE)
+        prior, clean_plain, clean_odd = (config.estimate_prior, config.clean_plain_share,
+                                         config.clean_odd_share)
+        plain_share = (plain + prior * clean_plain) / (valid + prior)
+        drop = (plain_share - clean_plain) / (1 - clean_plain)
         drop = min(max(drop, 0.001), 0.95)
-        odd_share = (odd + prior * cls.CLEAN_ODD_SHARE) / (total + prior)
-        garble = min(max((odd_share - cls.CLEAN_ODD_SHARE) * 3, 0.001), 0.6)
-        return cls(drop=drop, garble=garble)
+        odd_share = (odd + prior * clean_odd) / (total + prior)
+        garble = min(max((odd_share - clean_odd) * config.garble_scale, 0.001), 0.6)
+        return cls(drop=drop, garble=garble, **settings)  # type: ignore[arg-type]
 
-    # Floor of the garble rate for Tesseract-vie output when there is no learned table
-    # (dev: 60% fewer word errors at 0.01, while correct text would lose ~0.1% of its
-    # words at that rate).  With a table, the floor is the share of garbled syllables
-    # in its training scans: Tesseract-vie garbles mostly into other valid syllables
-    # ("dàn" for "dân"), which the per-document estimate cannot see.
-    VIE_OCR_GARBLE = 0.01
-    # The table's share is an average over its clean, moderate and heavy training pages;
-    # twice it fixed more words of degraded dev pages (91.7% -> 92.5%) while clean dev
-    # pages stayed above plain Tesseract (99.67% against 99.60%).  A higher LM weight did
-    # worse on both.
-    VIE_SHARE_SCALE = 2.0
+    def for_source(self, source: str, config: RestoreConfig = DEFAULT) -> ChannelParams:
+        """The parameters for text from ``source`` ("vie-ocr": the Tesseract-vie channel).
 
-    def for_source(self, source: str) -> ChannelParams:
-        """The parameters for text from ``source`` ("vie-ocr": the Tesseract-vie channel)."""
+        Tesseract-vie garbles mostly into other valid syllables ("dàn" for "dân"), which
+        the per-document estimate cannot see: its garble rate has a floor, from the
+        learned table's training scans (``config.vie_share_scale``) or else fixed."""
         if source == "vie-ocr":
-            share = get_model("vie").meta.get("garbled_share")
-            floor = self.VIE_OCR_GARBLE if share is None else self.VIE_SHARE_SCALE * share
-            return ChannelParams(self.drop, max(self.garble, floor), "vie")
+            share = self._model("vie").meta.get("garbled_share")
+            floor = config.vie_ocr_garble if share is None else config.vie_share_scale * share
+            return replace(self, garble=max(self.garble, floor), lang="vie")
         return self
+
+    def _model(self, lang: str) -> ChannelModel:
+        return get_model(lang, self.hand_weight, self.min_evidence)
 
     def cost(self, observed: str, true: str) -> float:
         """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""
@@ -527,5 +517,6 @@ class ChannelParams:
                 garbled.append(k)
         if garbled:
             out[garbled] = -math.log(self.garble) + garble_costs(
-                observed, tuple(trues[k] for k in garbled), self.lang)
+                observed, tuple(trues[k] for k in garbled), self.lang, self.hand_weight,
+                self.min_evidence)
         return out

@@ -1,17 +1,17 @@
-"""Stage 4: choose the best reading of a block with a second-order Viterbi search.
+"""Stage 4: choose the best reading of a paragraph with a second-order Viterbi search.
 
 The score of a path is the sum of channel costs, extra priors, and -ln P of every
 syllable given the two before it under the trigram language model, minus a bonus for
 consecutive syllables that form a known phrase.
 
-How it is fast (decode_many of a whole document: ~10x the former per-block search):
+How it is fast (decode_many of a whole document: ~10x the former per-paragraph search):
 
-* Every block of a call is laid out on one chain ``<s> <s> block </s> <s> <s> block </s>``
+* Every paragraph of a call is laid out on one chain ``<s> <s> para </s> <s> <s> para </s>``
   and the chain is cut wherever two consecutive positions have a single candidate: the
   trigram context is fixed there, so the pieces (*segments*) are independent, and the
   stretches between them need no search at all.
 * All segments are searched together, one numpy step per position *index* rather than
-  per position and block: segments are sorted longest first, so those still running at
+  per position and paragraph: segments are sorted longest first, so those still running at
   step ``j`` are a prefix of the batch.  The trigram search keeps its states in flat
   arrays without padding, so its work is the number of real trigrams.
 * Candidates far from the best by their max-marginal under a bigram model (a
@@ -32,28 +32,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from .candidates import Candidate
+from .config import DEFAULT, RestoreConfig
+
+if TYPE_CHECKING:
+    from .lm import LanguageModelLike
 
 BOS, EOS = 1, 2
-# Pruning before the trigram search keeps, per position, the candidates whose bigram
-# max-marginal is within KEEP_MARGIN nats of the best, at least KEEP_MIN and at most
-# KEEP_MAX of them.  On the dev sets (400 lines each of held-out legal, news and wiki text
-# stripped of marks, the Thường Xuân seed, synthetic eng-OCR of other held-out documents)
-# a margin of 5 gave exactly the words of a margin of 8, ~1.7x faster; 4 lost 0.1% on
-# the OCR set, and a cap of 6 lost 0.1% on the seed.
-KEEP_MIN = 2
-KEEP_MAX = 8
-KEEP_MARGIN = 5.0
-# The token as read (candidate 0) is kept within this margin even past KEEP_MAX: names
-# and foreign words (<unk>) are what a bigram misjudges most.
-IDENTITY_MARGIN = 8.0
-# Lattices are decoded in chunks of about this many positions to bound memory: the
-# bigram pass and the search hold a few arrays per trigram (~120 MB at the peak for a
-# chunk of noisy OCR text); halving it costs ~10% speed on noisy text.
+# Lattices are decoded in chunks of about this many positions to bound memory (a chunk
+# is a batch of independent paragraphs, so it never changes the output): the bigram pass
+# and the search hold a few arrays per trigram (~120 MB at the peak for a chunk of noisy
+# OCR text); halving it costs ~10% speed on noisy text.
 CHUNK_POSITIONS = 8192
 ARRAY_CACHE = 100_000  # positions' (ids, costs) arrays kept by the decoder
 _INF = np.inf
@@ -65,6 +58,7 @@ class Decision(NamedTuple):
     index: int  # into the position's candidate list
     confidence: float  # in [0, 1]
     scores: tuple[float, ...]  # local cost of every candidate, chosen context fixed
+    lm: tuple[float, ...] = ()  # the context part of each score (LM and phrase bonus)
 
 
 # Decisions without a confidence, shared (a document has ~10^5 positions; a NamedTuple
@@ -109,9 +103,9 @@ class _Chain:
         return chain, slots - self.start[owner]
 
 
-class _Blocks:
+class _StepCosts:
     """Bigram step costs of the type pairs seen so far: sorted keys, each with the offset
-    of its flat block in ``pool``."""
+    of its flat table in ``pool``."""
 
     LIMIT = 4_000_000  # floats kept (32 MB); then the cache starts over
 
@@ -125,7 +119,7 @@ class _Blocks:
         self.used = 0
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(offset of each key's block, found mask); unknown and negative keys are new."""
+        """(offset of each key's table, found mask); unknown and negative keys are new."""
         if self.used > self.LIMIT:
             self.clear()
         if not len(self.keys):
@@ -134,16 +128,16 @@ class _Blocks:
         found = (self.keys[at] == keys) & (keys >= 0)
         return np.where(found, self.offsets[at], 0), found
 
-    def add(self, keys: np.ndarray, blocks: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        """Store the flat ``blocks`` (one per key, in order, of ``sizes``) and return
+    def add(self, keys: np.ndarray, tables: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Store the flat ``tables`` (one per key, in order, of ``sizes``) and return
         their offsets.  Negative keys (lists of their own) are stored but not kept."""
         offsets = self.used + np.cumsum(sizes) - sizes
-        end = self.used + len(blocks)
+        end = self.used + len(tables)
         if end > len(self.pool):  # grow by doubling (appended to per chunk), up to LIMIT
             pool = np.zeros(max(min(2 * len(self.pool), self.LIMIT), end, 1024))
             pool[: self.used] = self.pool[: self.used]
             self.pool = pool
-        self.pool[self.used : end] = blocks
+        self.pool[self.used : end] = tables
         self.used = end
         kept = keys >= 0
         merged = np.concatenate([self.keys, keys[kept]])
@@ -247,29 +241,37 @@ def _segments(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Decoder:
     """Second-order Viterbi decoding of candidate lattices under the trigram LM."""
 
-    def __init__(self, lm, pairs: Iterable[tuple[int, int]] | np.ndarray = (),
-                 pair_bonus: float = 1.0, lm_weight: float = 1.0, prune: bool = True) -> None:
+    def __init__(self, lm: LanguageModelLike,
+                 pairs: Iterable[tuple[int, int]] | np.ndarray = (),
+                 pair_bonus: float = DEFAULT.pair_bonus, lm_weight: float = 1.0,
+                 prune: bool = True, config: RestoreConfig = DEFAULT) -> None:
         """``pairs``: LM id pairs (a, b) of known phrases, or their keys ``a << 32 | b``;
-        each such step earns ``pair_bonus`` nats."""
+        each such step earns ``pair_bonus`` nats.  ``config`` gives the pruning knobs."""
         self.lm = lm
         self.lm_weight = lm_weight
         self.pair_bonus = pair_bonus
         self.prune = prune
-        self.keep_min, self.keep_max, self.keep_margin = KEEP_MIN, KEEP_MAX, KEEP_MARGIN
-        self.identity_margin = IDENTITY_MARGIN
+        self.keep_min, self.keep_max = config.keep_min, config.keep_max
+        self.keep_margin, self.identity_margin = config.keep_margin, config.identity_margin
         self._cache: dict[int, tuple[Sequence[Candidate], np.ndarray, np.ndarray, int]] = {}
         self._types = 1  # the last type given to a candidate tuple
-        self._blocks = _Blocks()
+        self._steps = _StepCosts()
         if not isinstance(pairs, np.ndarray):
             pairs = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
         self._pair_keys = np.unique(pairs.astype(np.int64))  # sorted, for vector lookups
+
+    @classmethod
+    def for_source(cls, lm: LanguageModelLike, pairs: np.ndarray, config: RestoreConfig,
+                   source: str) -> Decoder:
+        """The decoder of text from ``source`` under ``config``."""
+        return cls(lm, pairs, config.pair_bonus, config.lm_weight(source), config=config)
 
     def decode(self, lattice: Sequence[Sequence[Candidate]]) -> list[Decision]:
         return self.decode_many([lattice])[0]
 
     def decode_many(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
                     confidence: bool = True) -> list[list[Decision]]:
-        """Decode independent blocks; each is its own sentence (<s> <s> ... </s>).
+        """Decode independent paragraphs; each is its own sentence (<s> <s> ... </s>).
         ``confidence=False`` skips the confidences and local scores (NaN and empty):
         about a sixth of the work, and only reports and markers need them."""
         out: list[list[Decision]] = []
@@ -333,7 +335,7 @@ class Decoder:
         """(LM ids, costs, type) of one position's candidates.  Computed once per shared
         tuple (the generator hands every occurrence of a word the same one): a document's
         positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding.
-        The type (>= 2) names the tuple for the bigram blocks; a list gets -1."""
+        The type (>= 2) names the tuple for the bigram step tables; a list gets -1."""
         hit = self._cache.get(id(cands))
         if hit is not None and hit[0] is cands:
             return hit[1], hit[2], hit[3]
@@ -343,7 +345,7 @@ class Decoder:
             return ids, costs, -1
         if len(self._cache) >= ARRAY_CACHE:
             self._cache.clear()
-            self._blocks.clear()  # its types are about to be reused
+            self._steps.clear()  # its types are about to be reused
         self._types += 1
         # Keyed by identity, as the tuple is immutable; holding it keeps the id its own.
         self._cache[id(cands)] = (cands, ids, costs, self._types)
@@ -399,26 +401,26 @@ class Decoder:
 
         The costs of a step depend only on the candidate lists of its two positions, and
         a document repeats its word pairs (a third of those of 200k words of news are
-        distinct), so each pair of types is computed once per decoder (``_Blocks``)."""
+        distinct), so each pair of types is computed once per decoder (``_StepCosts``)."""
         k1, k2 = chain.size[pos - 1], chain.size[pos]
         assert chain.types is not None, "the bigram pass runs on the unpruned chain"
         t1, t2 = chain.types[pos - 1], chain.types[pos]
         key = np.where((t1 >= 0) & (t2 >= 0), (t1 << 32) | t2, -1 - np.arange(len(pos)))
         uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        offset, found = self._blocks.find(uniq)
+        offset, found = self._steps.find(uniq)
         new = np.flatnonzero(~found)
         if len(new):
             rows = first[new]
-            offset[new] = self._blocks.add(uniq[new], self._block_costs(chain, pos[rows]),
+            offset[new] = self._steps.add(uniq[new], self._step_table(chain, pos[rows]),
                                            k1[rows] * k2[rows])
         off = offset[inverse]
         row, (a, b) = _grid([k1, k2])
         out = np.zeros((len(pos), width, width))
-        out[row, a, b] = self._blocks.pool[off[row] + a * k2[row] + b]
+        out[row, a, b] = self._steps.pool[off[row] + a * k2[row] + b]
         return out
 
-    def _block_costs(self, chain: _Chain, pos: np.ndarray) -> np.ndarray:
-        """The step costs into positions ``pos``, row by row, each (a, b) block flat."""
+    def _step_table(self, chain: _Chain, pos: np.ndarray) -> np.ndarray:
+        """The step costs into positions ``pos``, row by row, each (a, b) table flat."""
         row, (a, b) = _grid([chain.size[pos - 1], chain.size[pos]])
         live = chain.term[pos][row]
         v = chain.ids[chain.start[pos - 1][row] + a]
@@ -628,12 +630,17 @@ class Decoder:
         full_first = np.cumsum(sizes[real]) - sizes[real]
         full = np.full(int(sizes[real].sum()), np.inf)
         full[full_first[row] + index[chain.start[g] + c]] = local
+        context = np.full(len(full), np.inf)
+        context[full_first[row] + index[chain.start[g] + c]] = \
+            local - chain.cost[chain.start[g] + c]
         scores, confs, picks = full.tolist(), conf.tolist(), choice[real].tolist()
+        lms = context.tolist()
         bounds = full_first.tolist() + [len(full)]
         out: list[list[Decision]] = []
         k = 0
         for n in lengths:
-            out.append([Decision(picks[i], confs[i], tuple(scores[bounds[i]:bounds[i + 1]]))
+            out.append([Decision(picks[i], confs[i], tuple(scores[bounds[i]:bounds[i + 1]]),
+                                 tuple(lms[bounds[i]:bounds[i + 1]]))
                         for i in range(k, k + n)])
             k += n
         return out

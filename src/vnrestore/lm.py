@@ -21,6 +21,7 @@ import json
 import pathlib
 import unicodedata
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import regex
@@ -83,6 +84,25 @@ def lm_tokens(text: str) -> list[list[str]]:
         if sent:
             out.append(sent)
     return out
+
+
+class LanguageModelLike(Protocol):
+    """What the decoder asks of a language model (``LanguageModel``, and the tests' toy
+    model): ids, and ln P(w | u v) whole or in the three parts of the backoff formula.
+    Arrays of ids broadcast together; results are float64 arrays of natural logs."""
+
+    def ids(self, tokens: Sequence[str]) -> np.ndarray: ...
+
+    def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray: ...
+
+    def trigram(self, u: np.ndarray, v: np.ndarray, w: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def context(self, u: np.ndarray, v: np.ndarray) -> np.ndarray: ...
+
+    def bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray: ...
+
+    def pairs(self, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class LanguageModel:

@@ -79,3 +79,12 @@ def tokenize(text: str) -> list[Token]:
         if kind is newline:
             line += 1
     return tokens
+
+
+def neighbour(tokens: list[Token], i: int, step: int) -> Token | None:
+    """The nearest token before (``step`` -1) or after (+1) token ``i`` that is not a
+    space, or None at the edge."""
+    j = i + step
+    while 0 <= j < len(tokens) and tokens[j].kind is Kind.SPACE:
+        j += step
+    return tokens[j] if 0 <= j < len(tokens) else None

@@ -1,0 +1,161 @@
+"""Stage 3c: evidence from the lexicons' phrases, words and names.
+
+Two kinds of support, both from ``vnrestore.lexicon``:
+
+* **Names and user terms** (``PhraseIndex``, ``support_phrases``): a run of adjacent
+  words whose skeleton spells a gazetteer name ("Thudng Xuan" -> "Thường Xuân") or one
+  of the user's terms gets that reading for each of its words, ``name_bonus`` (or
+  ``user_bonus``) nats cheaper.
+* **Word pairs** (``pair_keys``): consecutive syllables of a word or term of the lexicons
+  earn the decoder's ``pair_bonus`` (see ``vnrestore.decode``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from .candidates import Candidate, Inventory
+from .channel import ChannelParams, observed_form, skeleton
+from .config import DEFAULT, RestoreConfig
+from .vietnamese import place_tone
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
+    from .lm import LanguageModelLike
+    from .tokenize import Token
+
+Slot = tuple["Token", Sequence[Candidate]]
+
+
+class PhraseIndex:
+    """Multi-word names and terms found by the skeleton of a run of tokens.
+
+    "Bat Mot" or "Thudng Xuan" (capitalized, as names are) finds "Bát Mọt" / "Thường
+    Xuân" in the gazetteer; the user's own terms are found whatever their case.  A match
+    supports each of its syllables at its position (``bonus`` nats off the prior).
+    """
+
+    MAX_WORDS = 4
+
+    def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
+                 known: Callable[[str], bool] = lambda skel: False,
+                 fuzzy_edits: int = DEFAULT.fuzzy_phrase) -> None:
+        self.known = known  # is a skeleton some syllable's?
+        self.fuzzy_edits = fuzzy_edits
+        self.entries: dict[str, tuple[str, bool]] = {}  # skeleton -> (phrase, is_user)
+        ambiguous: set[str] = set()
+        for phrase in sorted(names):
+            key = self._key(phrase)
+            if key and self.entries.get(key, (phrase,))[0] != phrase:
+                ambiguous.add(key)  # "Thanh Hóa" / "Thành Hòa": the LM decides, not us
+            elif key:
+                self.entries[key] = (phrase, False)
+        for key in ambiguous:
+            del self.entries[key]
+        for phrase in user_terms:
+            key = self._key(phrase, user=True)
+            if key:
+                self.entries[key] = (phrase, True)
+        self.has_user_terms = any(user for _, user in self.entries.values())
+        # Keys by (words, characters): a key within distance 2 has a length within 2,
+        # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
+        self.buckets: dict[tuple[int, int], list[str]] = defaultdict(list)
+        self._order = {key: i for i, key in enumerate(self.entries)}
+        for key in self.entries:
+            self.buckets[key.count(" ") + 1, len(key)].append(key)
+
+    def _key(self, phrase: str, user: bool = False) -> str:
+        """The skeleton key of a phrase ("" when it is not indexed: names need 2+ words)."""
+        words = phrase.split()
+        if 1 <= len(words) <= self.MAX_WORDS and (user or len(words) > 1):
+            return " ".join(skeleton(w.lower()) for w in words)
+        return ""
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
+    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, bool] | None:
+        """The phrase these observed words spell: exactly, or within a small distance
+        when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
+        skeletons = [skeleton(observed_form(w)) for w in words]
+        key = " ".join(skeletons)
+        hit = self.entries.get(key)
+        if hit is not None:
+            return hit
+        if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
+            return None
+        edits = self.fuzzy_edits
+        found = []
+        for size in range(len(key) - edits, len(key) + edits + 1):
+            best = process.extractOne(key, self.buckets.get((len(words), size), ()),
+                                      scorer=Levenshtein.distance, score_cutoff=edits)
+            if best:
+                found.append((best[1], self._order[best[0]], best[0]))
+        # The closest; among equals the first in index order (as one search over all).
+        return self.entries[min(found)[2]] if found else None
+
+
+def support(cands: list[Candidate], token: str, word: str, user: bool,
+            params: ChannelParams, inventory: Inventory,
+            config: RestoreConfig = DEFAULT) -> list[Candidate]:
+    """Give the lexicon's reading ``word`` of ``token`` the phrase bonus (adding it if new)."""
+    bonus = config.user_bonus if user else config.name_bonus
+    target = word if user else place_tone(word.lower(), "old")
+    for i, c in enumerate(cands):
+        if c.text == target or (not user and c.text == word):
+            cands[i] = Candidate(c.text, c.lm_token, c.channel, c.prior - bonus,
+                                 "user" if user else c.kind)
+            return cands
+    lm_token = place_tone(word.lower(), "old")
+    if lm_token not in inventory.counts:
+        lm_token = "<unk>"
+    channel = params.cost(observed_form(token), lm_token) if lm_token != "<unk>" else \
+        -math.log(params.garble)
+    cands.append(Candidate(target, lm_token, channel, -bonus, "user" if user else "lexicon"))
+    return cands
+
+
+def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot],
+                    params: ChannelParams, inventory: Inventory,
+                    config: RestoreConfig = DEFAULT) -> None:
+    """Longest-first match of runs of adjacent words (indices into ``slots``) against
+    names and user terms; a match replaces its slots' candidates with supported ones."""
+    # Names have two words or more; a user's term may have one.
+    fewest = 1 if index.has_user_terms else 2
+    # In clean (or only mark-stripped) text a run of syllables is spelled as meant:
+    # a name within two letters of it is another name.
+    fuzzy = params.garble >= config.clean_garble
+    for run in runs:
+        i = 0
+        while i <= len(run) - fewest:
+            for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
+                idx = run[i : i + n]
+                words = tuple(slots[k][0].text for k in idx)
+                hit = index.lookup(words, fuzzy)
+                if hit is None or not (hit[1] or all(w[:1].isupper() for w in words)):
+                    continue
+                for k, word in zip(idx, hit[0].split(), strict=True):
+                    tok, cands = slots[k]
+                    slots[k] = (tok, support(list(cands), tok.text, word, hit[1], params,
+                                             inventory, config))
+                i += n - 1
+                break
+            i += 1
+
+
+def pair_keys(lm: LanguageModelLike, lexicon: Lexicon) -> np.ndarray:
+    """LM id pairs ``a << 32 | b`` of consecutive syllables in the lexicon's phrases, as
+    one vector job (start-up time): phrases joined by "|", which the LM does not know."""
+    ids = lm.ids(" | ".join(p for p in lexicon.words if " " in p).split())
+    a, b = ids[:-1], ids[1:]
+    known = (a > 0) & (b > 0)
+    return np.unique((a[known] << 32) | b[known])
