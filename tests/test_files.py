@@ -97,7 +97,7 @@ def test_stream_equals_whole_decode(enc):
     if enc == "tcvn3":
         text = text.replace("Độc", "độc")  # TCVN3 has no capital Ộ
     data = text.encode(enc) if enc.startswith("utf") else encode_legacy(text, enc)
-    chunks = _chunks(data, chunk_lines=100, block_size=4096)
+    chunks = _chunks(data, chunk_lines=100, read_size=4096)
     assert len(chunks) > 10
     assert all(c.endswith("\n") for c in chunks)
     assert "".join(chunks) == text == decode_bytes(data)[0]

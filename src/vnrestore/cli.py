@@ -251,14 +251,14 @@ def ocr(
 
 @app.command("eval", epilog=_epilog(
     "vnrestore eval gold.txt out.txt",
-    "vnrestore clean ocr.txt | vnrestore eval gold.txt - --source ocr.txt --json"))
+    "vnrestore clean ocr.txt | vnrestore eval gold.txt - --input ocr.txt --json"))
 @_boundary
 def evaluate(
     gold: Annotated[str, typer.Argument(help="Line-aligned correct text ('-': stdin).")],
     output: Annotated[str, typer.Argument(help="The restored text to score ('-': stdin).")],
-    source: Annotated[str | None, typer.Option(
-        help="The OCR input, to count words changed but still wrong, and words broken.")
-                      ] = None,
+    original: Annotated[str | None, typer.Option(
+        "--input", help="The OCR input the output was restored from, to count words "
+                        "changed but still wrong, and words broken.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     _v: Verbose = False,
 ) -> None:
@@ -267,7 +267,7 @@ def evaluate(
     from .evaluate import score_files
 
     try:
-        s = score_files(gold, output, source)
+        s = score_files(gold, output, original)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if as_json:

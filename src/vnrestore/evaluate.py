@@ -39,9 +39,9 @@ class Score:
     wer: float
     words: int  # gold letter tokens
     chars: int
-    changed_wrong: int | None = None  # output differs from the source and is still wrong
-    broken: int | None = None  # right in the source, wrong in the output
-    fixed: int | None = None  # wrong in the source, right in the output
+    changed_wrong: int | None = None  # output differs from the input and is still wrong
+    broken: int | None = None  # right in the input, wrong in the output
+    fixed: int | None = None  # wrong in the input, right in the output
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -61,10 +61,12 @@ def _right(gold: list[str], hyp: list[str]) -> dict[int, str | None]:
 
 
 def score_lines(gold: Sequence[str], hyp: Sequence[str],
-                source: Sequence[str] | None = None) -> Score:
-    if len(gold) != len(hyp) or (source is not None and len(source) != len(gold)):
+                original: Sequence[str] | None = None) -> Score:
+    """Score ``hyp`` against ``gold`` line by line; with ``original`` (the input ``hyp``
+    was restored from) also count words fixed, broken, and changed but still wrong."""
+    if len(gold) != len(hyp) or (original is not None and len(original) != len(gold)):
         raise ValueError(f"line counts differ: gold {len(gold)}, output {len(hyp)}"
-                         + (f", source {len(source)}" if source is not None else ""))
+                         + (f", input {len(original)}" if original is not None else ""))
     ce = cn = we = wn = ok = n = 0
     changed_wrong = broken = fixed = 0
     for k, (g, h) in enumerate(zip(gold, hyp, strict=True)):
@@ -75,7 +77,7 @@ def score_lines(gold: Sequence[str], hyp: Sequence[str],
         we += Levenshtein.distance(gt, ht)
         wn += len(gt)
         out = _right(gt, ht)
-        src = _right(gt, tokens(source[k].strip())) if source is not None else None
+        src = _right(gt, tokens(original[k].strip())) if original is not None else None
         for i, tok in enumerate(gt):
             if not _LETTER.search(tok):
                 continue
@@ -87,7 +89,7 @@ def score_lines(gold: Sequence[str], hyp: Sequence[str],
                 broken += was_good and not good
                 fixed += good and not was_good
                 changed_wrong += (not good) and out[-1 - i] != src[-1 - i]
-    has_src = source is not None
+    has_src = original is not None
     return Score(ok / max(n, 1), ce / max(cn, 1), we / max(wn, 1), n, cn,
                  changed_wrong if has_src else None, broken if has_src else None,
                  fixed if has_src else None)
@@ -115,11 +117,12 @@ def read_lines(path: str, encoding: str | None = None) -> list[str]:
     return split_lines(read_text(Path(path), encoding))
 
 
-def score_files(gold_path: str, hyp_path: str, source_path: str | None = None) -> Score:
-    """Score files line by line; ValueError when their line counts differ."""
-    names = [gold_path, hyp_path] + ([source_path] if source_path else [])
+def score_files(gold_path: str, hyp_path: str, input_path: str | None = None) -> Score:
+    """Score files line by line (``input_path``: the OCR input ``hyp_path`` was restored
+    from); ValueError when their line counts differ."""
+    names = [gold_path, hyp_path] + ([input_path] if input_path else [])
     if names.count("-") > 1:
         raise ValueError("only one of the files can be '-' (stdin)")
     gold, hyp = read_lines(gold_path), read_lines(hyp_path)
-    source = read_lines(source_path) if source_path else None
-    return score_lines(gold, hyp, source)
+    original = read_lines(input_path) if input_path else None
+    return score_lines(gold, hyp, original)

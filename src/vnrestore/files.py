@@ -28,7 +28,7 @@ from typing import BinaryIO, TextIO
 from .encoding import Codec, check_not_binary, codec_for, decode_bytes, detect
 from .errors import InputError, OutputError, UsageError
 
-BLOCK_SIZE = 64 * 1024
+READ_SIZE = 64 * 1024  # bytes per read of an input
 HEAD_LIMIT = 1024 * 1024  # an all-ASCII start is read up to this far before deciding
 DEFAULT_PATTERNS = ("*.txt",)
 TEMP_SUFFIX = ".vnrestore-tmp"
@@ -102,22 +102,22 @@ def _waiting(stream: BinaryIO) -> bool:
         return False
 
 
-def _read_head(stream: BinaryIO, block_size: int) -> bytes:
-    """The first block; more while it is pure ASCII, which says nothing about the
+def _read_head(stream: BinaryIO, read_size: int) -> bytes:
+    """The first read; more while it is pure ASCII, which says nothing about the
     encoding, unless the producer has nothing more to give yet."""
-    head = _read(stream, block_size)
+    head = _read(stream, read_size)
     while head.isascii() and len(head) < HEAD_LIMIT and not _waiting(stream):
-        more = _read(stream, block_size)
+        more = _read(stream, read_size)
         if not more:
             break
         head += more
     return head
 
 
-def _blocks(stream: BinaryIO, head: bytes, block_size: int) -> Iterator[bytes]:
+def _reads(stream: BinaryIO, head: bytes, read_size: int) -> Iterator[bytes]:
     yield head
-    while block := _read(stream, block_size):
-        yield block
+    while data := _read(stream, read_size):
+        yield data
 
 
 _VIQR_MARK_CHARS = "^(+`?~.'\\"
@@ -223,31 +223,31 @@ def _stream_codec(head: bytes, encoding: str | None, name: str) -> Codec:
 
 def iter_text_chunks(stream: BinaryIO, encoding: str | None = None, chunk_lines: int = 2000,
                      *, name: str = "<stdin>", chunk_chars: int = 1 << 18,
-                     max_line: int = 1 << 18, block_size: int = BLOCK_SIZE) -> Iterator[str]:
+                     max_line: int = 1 << 18, read_size: int = READ_SIZE) -> Iterator[str]:
     """Decode a byte stream into NFC text chunks that end at line boundaries.
 
     A chunk is yielded once ``chunk_lines`` lines or ``chunk_chars`` characters are pending,
     so memory stays bounded whatever the input size.  A line longer than ``max_line``
     characters is cut after whitespace near the limit.  The encoding is decided from the
-    first block (read further while it is pure ASCII, up to 1 MB) and then applied
+    first read (further reads while it is pure ASCII, up to 1 MB) and then applied
     incrementally; a later undecodable byte or NUL raises InputError.
 
     A pipe whose producer pauses (``tail -f``) gets its complete paragraphs out at once
     (``_Chunker.ready``); a file or a fast producer still gets big chunks (throughput).
     """
-    head = _read_head(stream, block_size)
+    head = _read_head(stream, read_size)
     if not head:
         return
     codec = _stream_codec(head, encoding, name)
     decoder = codec.decoder(name)
     chunker = _Chunker(chunk_lines, chunk_chars, max_line)
-    for block in _blocks(stream, head, block_size):
-        if not codec.wide and 0 in block:
-            where = decoder.offset + block.index(0)
+    for data in _reads(stream, head, read_size):
+        if not codec.wide and 0 in data:
+            where = decoder.offset + data.index(0)
             raise InputError(name, f"binary file (NUL byte at offset {where}); not text")
-        for piece in chunker.feed(decoder.decode(block)):
+        for piece in chunker.feed(decoder.decode(data)):
             yield codec.finish(piece)
-        if len(block) < block_size and _waiting(stream):
+        if len(data) < read_size and _waiting(stream):
             for piece in chunker.ready():
                 yield codec.finish(piece)
     for piece in chunker.feed(decoder.decode(b"", final=True)):
