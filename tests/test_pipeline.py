@@ -5,6 +5,7 @@ Golden cases live in tests/data/cases.json (schema in tests/data/README.md).
 
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,25 +20,41 @@ CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
 
 
 def _params(group):
-    return [pytest.param(c["original"], c["expected"], id=c.get("id", c["original"][:40]),
-                         marks=[pytest.mark.xfail(strict=True, reason=c["known_failure"])]
-                         if c.get("known_failure") else [])
+    return [pytest.param(c["original"], c["expected"], c.get("currently"),
+                         id=c.get("id", c["original"][:40]))
             for c in CASES[group]]
 
 
-@pytest.mark.parametrize("original, expected", _params("ocr"))
-def test_ocr_lines_are_restored(original, expected):
-    assert vnrestore.restore(original) == expected
+def _check_case(original: str, expected: str, currently: str | None) -> None:
+    """The golden case: the output (or, for a known failure, its pinned wrong output, so
+    any change shows), the same through the explained path, edits that replay on the
+    input, and a second run that changes nothing."""
+    out = vnrestore.restore(original)
+    if currently is None:
+        assert out == expected
+    else:
+        assert out == currently and out != expected, "a known failure changed: rerun " \
+            "tests/data/mark_known_failures.py and review the diff"
+    explained = restore_and_explain(original)
+    assert explained.text == out
+    assert apply_edits(original, explained.edits) == out
+    assert vnrestore.restore(out) == out
 
 
-@pytest.mark.parametrize("original, expected", _params("correct"))
-def test_correct_text_passes_unchanged(original, expected):
-    assert vnrestore.restore(original) == expected
+@pytest.mark.parametrize("original, expected, currently", _params("ocr"))
+def test_ocr_lines_are_restored(original, expected, currently):
+    _check_case(original, expected, currently)
 
 
-@pytest.mark.parametrize("original, expected", _params("preserved"))
-def test_numbers_codes_and_foreign_words_are_kept(original, expected):
-    assert vnrestore.restore(original) == expected
+@pytest.mark.parametrize("original, expected, currently", _params("correct"))
+def test_correct_text_passes_unchanged(original, expected, currently):
+    assert original == expected
+    _check_case(original, expected, currently)
+
+
+@pytest.mark.parametrize("original, expected, currently", _params("preserved"))
+def test_numbers_codes_and_foreign_words_are_kept(original, expected, currently):
+    _check_case(original, expected, currently)
 
 
 def test_report_replays_to_the_output():
@@ -88,6 +105,25 @@ def test_invariants_on_correct_vietnamese(text):
     out = vnrestore.restore(text)
     assert out.count("\n") == text.count("\n")
     assert vnrestore.restore(out) == out
+
+
+# Text as users have it: Vietnamese in NFC and NFD, OCR junk, ligatures, quotes inside
+# words, CRLF, and anything else Unicode has.
+_MESSY = st.one_of(
+    st.sampled_from(["Tiếng Việt", unicodedata.normalize("NFD", "Nghị định của Chính phủ"),
+                     "nﬁng", "ﬂ", "tr’ong", "d6i", "ciia", "Pang", "\r\n", "\n", " ",
+                     "57-KL/TW", "e\u0301", "\u0301", "Ω", "\u212b", "ＡＢ"]),
+    st.text(max_size=6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_MESSY, max_size=14).map("".join))
+def test_edits_replay_on_the_raw_input(text):
+    result = restore_and_explain(text)
+    assert apply_edits(text, result.edits) == result.text == vnrestore.restore(text)
+    for e in result.edits:
+        assert text[e.start:e.end] == e.original
+    assert unicodedata.is_normalized("NFC", result.text)
 
 
 @settings(max_examples=40, deadline=None)
