@@ -93,15 +93,15 @@ def _check(lm: ToyLM, decoder: Decoder, lattices, bonus) -> None:
         assert len(decisions) == len(lattice)
         paths = list(itertools.product(*(range(len(p)) for p in lattice)))
         costs = [_path_cost(lm, lattice, p, bonus) for p in paths]
-        path = tuple(d.index for d in decisions)
+        path = tuple(d.choice for d in decisions)
         assert _path_cost(lm, lattice, path, bonus) == pytest.approx(min(costs), abs=1e-9)
         for t, d in enumerate(decisions):
             local = _local_scores(lm, lattice, path, t, bonus)
             assert d.scores == pytest.approx(local, abs=1e-9)
             p = np.exp(-(np.array(local) - min(local)))
-            assert d.confidence == pytest.approx(p[d.index] / p.sum(), abs=1e-9)
+            assert d.confidence == pytest.approx(p[d.choice] / p.sum(), abs=1e-9)
             # The decoded reading is the likeliest of its position (the report's promise).
-            assert d.scores[d.index] <= min(d.scores) + 1e-9
+            assert d.scores[d.choice] <= min(d.scores) + 1e-9
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -154,8 +154,8 @@ def test_skipping_confidences_keeps_the_choices() -> None:
     decoder = Decoder(ToyLM(11), {})
     full = decoder.decode_many(lattices)
     quick = decoder.decode_many(lattices, confidence=False)
-    assert [[d.index for d in block] for block in quick] == \
-        [[d.index for d in block] for block in full]
+    assert [[d.choice for d in block] for block in quick] == \
+        [[d.choice for d in block] for block in full]
     assert all(math.isnan(d.confidence) and d.scores == () for block in quick for d in block)
 
 
@@ -178,7 +178,7 @@ def test_pruned_search_is_close_and_scores_the_candidates_it_weighed() -> None:
     pruned = decoder.decode_many(lattices)
     same = dropped = 0
     for lattice, a, b in zip(lattices, exact, pruned, strict=True):
-        path = [d.index for d in b]
+        path = [d.choice for d in b]
         for t, d in enumerate(b):
             assert len(d.scores) == len(lattice[t])
             local = _local_scores(lm, lattice, path, t, {})
@@ -188,8 +188,8 @@ def test_pruned_search_is_close_and_scores_the_candidates_it_weighed() -> None:
             dropped += len(d.scores) - len(weighed)
             assert [d.scores[i] for i in weighed] == pytest.approx([local[i] for i in weighed],
                                                                    abs=1e-9)
-            assert d.index in weighed and d.scores[d.index] == min(d.scores)
-        same += [d.index for d in a] == path
+            assert d.choice in weighed and d.scores[d.choice] == min(d.scores)
+        same += [d.choice for d in a] == path
     assert same >= 8 and dropped > 0
 
 
@@ -200,7 +200,7 @@ def test_trivial_inputs() -> None:
     assert decoder.decode_many([]) == []
     single = [[Candidate("w3", "w3", 0.5)], [Candidate("w4", "w4", 0.0)]]
     out = decoder.decode(single)
-    assert [d.index for d in out] == [0, 0]
+    assert [d.choice for d in out] == [0, 0]
     assert all(d.confidence == 1.0 for d in out)
     expected = 0.5 - lm.table[BOS, BOS, 3] - lm.table[BOS, 3, 4] - lm.table[3, 4, EOS]
     assert out[0].scores[0] == pytest.approx(expected)

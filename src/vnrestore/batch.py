@@ -496,6 +496,7 @@ def ocr_one(job: Job, opts: OcrOptions, task: Task) -> Outcome:
                 text = page.text
             else:
                 page_job = replace(job, source=opts.source or by_lang)
+                assert page.image is not None  # a page is text or an image
                 image = ocr.preprocess(page.image, pre)
                 if opts.hocr:
                     hocr = ocr.ocr_hocr(image, opts.lang)

@@ -55,7 +55,7 @@ _INF = np.inf
 class Decision(NamedTuple):
     """The chosen candidate of one position, with its posterior-like confidence."""
 
-    index: int  # into the position's candidate list
+    choice: int  # into the position's candidate list
     confidence: float  # in [0, 1]
     scores: tuple[float, ...]  # local cost of every candidate, chosen context fixed
     lm: tuple[float, ...] = ()  # the context part of each score (LM and phrase bonus)

@@ -51,7 +51,8 @@ def _right(gold: list[str], hyp: list[str]) -> dict[int, str | None]:
     """For every gold letter token: the aligned hypothesis token when equal, else None,
     plus the aligned token (right or not) under key -1 - i."""
     out: dict[int, str | None] = {}
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(gold, hyp):
+    for op in Levenshtein.opcodes(gold, hyp):
+        tag, i1, i2, j1, j2 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
         for k, i in enumerate(range(i1, i2)):
             j = j1 + k
             aligned = hyp[j] if j < j2 else None

@@ -185,7 +185,9 @@ class LanguageModel:
     def pairs(self, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(ln P(w | v), ln bow2(v w)) from one search of the bigram table: a decoder
         state (v, w) is scored by the first and is the context of the next trigram."""
-        return self._bigram(v, w, with_context=True)
+        prob, bow = self._bigram(v, w, with_context=True)
+        assert bow is not None
+        return prob, bow
 
     def _bigram(self, v: np.ndarray, w: np.ndarray, *, with_context: bool
                 ) -> tuple[np.ndarray, np.ndarray | None]:

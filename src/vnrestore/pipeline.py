@@ -130,7 +130,7 @@ class Restorer:
                         fixed.append(_edit(tok, numeral, 1.0, (), "heading", starts))
                     continue
             if kind is Kind.WORD:
-                cands = words.get((text, tok.code)) or \
+                cands: Sequence[Candidate] = words.get((text, tok.code)) or \
                     generator.for_word(text, params, code=tok.code)
                 if not tok.code and (any_case or text[0].isupper()):
                     if run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE:
@@ -155,7 +155,7 @@ class Restorer:
     def _edits(self, slots: list[Slot], fixed: list[Edit], decisions: Sequence[Decision],
                style: str, starts: list[int], explain: bool = True) -> Iterable[Edit]:
         for tok, cands, dec, out in self._changed(slots, decisions, style):
-            chosen = cands[dec.index]
+            chosen = cands[dec.choice]
             if is_restyle(chosen, tok.text):
                 yield _edit(tok, out, 1.0, (), "style", starts)
                 continue
@@ -169,12 +169,12 @@ class Restorer:
         probs = _probabilities(dec.scores)
         # The other readings the search weighed (those pruned before it have no score).
         ranked = sorted((i for i in range(len(cands))
-                         if i != dec.index and math.isfinite(dec.scores[i])),
+                         if i != dec.choice and math.isfinite(dec.scores[i])),
                         key=lambda i: -probs[i])
         alts = tuple((self.render(cands[i], token, style), probs[i]) for i in ranked[:4])
-        chosen = cands[dec.index]
+        chosen = cands[dec.choice]
         edit = edit._replace(alternatives=alts, channel=chosen.channel + chosen.prior,
-                             lm=dec.lm[dec.index])
+                             lm=dec.lm[dec.choice])
         if ranked:
             r = ranked[0]
             edit = edit._replace(runner_up=alts[0][0],
@@ -195,7 +195,7 @@ class Restorer:
         """(token, candidates, decision, output) of every slot whose output differs."""
         render = self.render
         for (tok, cands), dec in zip(slots, decisions, strict=True):
-            out = render(cands[dec.index], tok.text, style)
+            out = render(cands[dec.choice], tok.text, style)
             if out != tok.text:
                 yield tok, cands, dec, out
 

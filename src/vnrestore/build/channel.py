@@ -92,10 +92,12 @@ def _block_pairs(ocr: list[str | None], src: list[str | None]
             moves = [(1, 0, "skip", 1.0), (0, 1, "skip", 1.0)]
             if i < n and j < m:
                 moves.append((1, 1, "pair", _sim_cost(ocr[i], src[j])))
-            if i + 1 < n and j < m and ocr[i] and ocr[i + 1]:
-                moves.append((2, 1, "merge", _sim_cost(ocr[i] + ocr[i + 1], src[j]) + 0.1))
-            if i < n and j + 1 < m and src[j] and src[j + 1]:
-                moves.append((1, 2, "split", _sim_cost(ocr[i], src[j] + src[j + 1]) + 0.1))
+            o1, o2 = (ocr[i], ocr[i + 1]) if i + 1 < n else (None, None)
+            s1, s2 = (src[j], src[j + 1]) if j + 1 < m else (None, None)
+            if o1 and o2 and j < m:
+                moves.append((2, 1, "merge", _sim_cost(o1 + o2, src[j]) + 0.1))
+            if s1 and s2 and i < n:
+                moves.append((1, 2, "split", _sim_cost(ocr[i], s1 + s2) + 0.1))
             for di, dj, kind, c in moves:
                 a, b = i + di, j + dj
                 if a <= n and b <= m and d[i][j] + c < d[a][b]:

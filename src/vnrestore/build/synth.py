@@ -307,7 +307,7 @@ def _noise(img: Image, d: Degradation, rng: np.random.Generator) -> Image:
     import numpy as np
     from PIL import Image as _Image
 
-    arr = np.asarray(img, dtype=np.float32)
+    arr: np.ndarray = np.asarray(img, dtype=np.float32)
     bitonal = bool(d.binarize and rng.random() < d.binarize)
     if d.noise[1] > 0:
         # A bitonal scanner thresholds before sensor noise shows as speckle everywhere.
