@@ -293,6 +293,12 @@ def _make_interpreter(rsrcmgr, device):
             super().do_Do(xobjid_arg)
             self.device.set_ctm(self.ctm)  # pdfminer leaves the form's CTM in place
 
+        def do__w(self, aw, ac, s) -> None:
+            # The " operator moves to the next line before showing (pdfminer's does not).
+            self.do_Tw(aw)
+            self.do_Tc(ac)
+            self.do__q(s)
+
     return Interpreter(rsrcmgr, device)
 
 
