@@ -196,6 +196,17 @@ def _images(pdf) -> list:
             if x.get("/Subtype") == "/Image"]
 
 
+def test_pdfa_stays_pdfa(relayered):
+    """OCRmyPDF writes PDF/A-2b; the new layer (embedded empty font, ToUnicode) keeps
+    the file valid by pikepdf's own PDF/A checker."""
+    pdfa = pytest.importorskip("pikepdf.pdfa")
+    src, out, _ = relayered
+    if not pdfa.validate_written(src, "2b").passed:
+        pytest.skip("this sample is not PDF/A")
+    report = pdfa.validate_written(out, "2b")
+    assert report.passed, report.findings
+
+
 def test_a_second_run_reads_its_own_layer(relayered, tmp_path):
     _, out, _ = relayered
     again = tmp_path / "again.pdf"
