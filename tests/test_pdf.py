@@ -214,6 +214,10 @@ def test_a_second_run_reads_its_own_layer(relayered, tmp_path):
     assert_same_boxes(boxes(out), boxes(again))
     assert samples.pdftotext(again).split() == samples.pdftotext(out).split()
     assert outcome.words == len(boxes(out))
+    with pikepdf.open(again) as pdf:  # the first run's layer is gone, not left empty
+        names = [str(k) for k in pdf.pages[0].Resources.XObject.keys()]
+        assert len([n for n in names if n.startswith("/VnrOCR")]) == 1, names
+    assert samples.render(out, 72) == samples.render(again, 72)
 
 
 def test_in_place_replaces_the_file_atomically(ocr_pdf, tmp_path):

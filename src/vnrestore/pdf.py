@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 INVISIBLE = 3  # text render mode "neither fill nor stroke": what OCR layers use
 FONT_NAME = "GlyphLessFont"  # the name Tesseract uses; OCRmyPDF --redo-ocr recognises it
+LAYER_NAME = "/VnrOCR"  # resource name of the new layer's Form XObject
 # Metrics of the new layer's font, in 1/1000 em.  Ascent - descent = 1 em, so readers that
 # box a glyph by [descent, ascent] (poppler, pdf.js) and those that box it by the font
 # size above the descent (pdfminer) agree on each word's box.
@@ -600,8 +601,18 @@ class _Stripper:
         import pikepdf
 
         ops = pikepdf.parse_content_stream(page.obj)
-        kept, removed, nested = self._walk(ops, page.obj.get("/Resources"), number, ())
-        if removed:
+        resources = page.obj.get("/Resources")
+        kept, removed, nested = self._walk(ops, resources, number, ())
+        # A layer of an earlier run (read and stripped like any other) goes altogether,
+        # so running again does not pile up empty forms.
+        old = {str(operands[0]) for operands, op in kept
+               if str(op) == "Do" and operands and _own_layer(resources, operands[0])}
+        if old:
+            kept = [(operands, op) for operands, op in kept
+                    if not (str(op) == "Do" and operands and str(operands[0]) in old)]
+            for name in old:
+                del resources.XObject[name]
+        if removed or old:
             page.obj.Contents = self.pdf.make_stream(pikepdf.unparse_content_stream(kept))
         return removed + nested
 
@@ -657,6 +668,16 @@ class _Stripper:
         return self.forms[key]
 
 
+def _own_layer(resources, xname) -> bool:
+    """Is ``xname`` a layer this module drew (its name, and its one empty font)?"""
+    if not str(xname).startswith(LAYER_NAME) or "/XObject" not in resources:
+        return False
+    form = resources.XObject.get(str(xname))
+    fonts = form.get("/Resources", {}).get("/Font", {}) if form is not None else {}
+    return len(fonts) == 1 and all(
+        str(f.get("/BaseFont")) == "/" + FONT_NAME for f in fonts.values())
+
+
 def _safe(ops, i: int) -> bool:
     """Can invisible show operator ``i`` go without moving visible text?  Only a visible
     show that follows it on the same line, with no repositioning between, depends on
@@ -705,7 +726,7 @@ def _add_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, words: Sequence[Word],
     resources = _own_resources(page)
     if "/XObject" not in resources:
         resources.XObject = Dictionary()
-    name = _free_name(resources.XObject, "/VnrOCR")
+    name = _free_name(resources.XObject, LAYER_NAME)
     resources.XObject[name] = form
     page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode("ascii")), prepend=True)
 
