@@ -230,7 +230,6 @@ class _Char(NamedTuple):
     ux: float  # upper-left corner
     uy: float
     size: float  # font size in user space (height of the box)
-    run: int  # index of the text-showing operator that drew it
 
 
 def _apply(m: tuple[float, ...], px: float, py: float) -> tuple[float, float]:
@@ -273,7 +272,7 @@ def _make_device(rsrcmgr):
             rx, ry = _apply(matrix, adv, bottom)
             ux, uy = _apply(matrix, 0, bottom + fontsize)
             size = math.hypot(ux - x, uy - y)
-            self.chars.append(_Char(text, x, y, rx, ry, ux, uy, size, self.runs))
+            self.chars.append(_Char(text, x, y, rx, ry, ux, uy, size))
             return adv
 
     return Collector()
@@ -309,7 +308,13 @@ def iter_layer(path: Path) -> Iterator[PageLayer]:
     from pdfminer.pdfpage import PDFPage
 
     path = Path(path)
-    with open(path, "rb") as fh, _read_errors(path):
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, errors named first
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    with fh, _read_errors(path):
         rsrcmgr = PDFResourceManager(caching=True)
         device = _make_device(rsrcmgr)
         interpreter = _make_interpreter(rsrcmgr, device)
