@@ -304,8 +304,12 @@ def _make_interpreter(rsrcmgr, device):
 
 def iter_layer(path: Path) -> Iterator[PageLayer]:
     """The invisible words of every page of ``path``, one page at a time."""
-    from pdfminer.pdfinterp import PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
+    try:
+        from pdfminer.pdfinterp import PDFResourceManager
+        from pdfminer.pdfpage import PDFPage
+    except ImportError as exc:
+        raise MissingDependencyError(f"PDF support needs pdfminer.six; install it with: "
+                                     f"{PDF_EXTRA}") from exc
 
     path = Path(path)
     try:
