@@ -1,0 +1,139 @@
+"""vnrestore.ocrmypdf: the OCRmyPDF plugin (``ocrmypdf --plugin vnrestore.ocrmypdf``)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+from types import SimpleNamespace
+
+import pdf_samples as samples
+import pytest
+
+pytest.importorskip("ocrmypdf")
+pytest.importorskip("pikepdf")
+pytest.importorskip("pdfminer")
+
+from vnrestore import ocrmypdf as plugin  # noqa: E402 - after the skips: needs the extra
+from vnrestore.pdf import read_layer  # noqa: E402
+
+HOCR = """<?xml version="1.0" encoding="UTF-8"?>
+<html><body><div class='ocr_page' title='bbox 0 0 2480 700'>
+<span class='ocr_line' title='bbox 10 10 900 60'>
+<span class='ocrx_word' title='bbox 10 10 100 60'>Két</span>
+<span class='ocrx_word' title='bbox 110 10 200 60'>luan</span>
+<span class='ocrx_word' title='bbox 210 10 260 60'>s6</span>
+<span class='ocrx_word' title='bbox 270 10 400 60'>57-KL/TW</span>
+<span class='ocrx_word' title='bbox 410 10 500 60'>ciia</span></span>
+<span class='ocr_line' title='bbox 10 80 900 130'>
+<span class='ocrx_word' title='bbox 10 80 60 130'>B</span>
+<span class='ocrx_word' title='bbox 70 80 200 130'>Chinh</span>
+<span class='ocrx_word' title='bbox 210 80 300 130'>trj</span></span>
+</div></body></html>
+"""
+SIDECAR = "Két luan s6 57-KL/TW ciia\nB Chinh trj\n\n"
+
+
+@pytest.fixture(scope="module")
+def plugin_run(tmp_path_factory) -> tuple[Path, Path]:
+    """``ocrmypdf --plugin vnrestore.ocrmypdf -l eng --sidecar`` on the sample page."""
+    samples.require("tesseract", "pdftoppm")
+    pytest.importorskip("img2pdf")
+    out_dir = tmp_path_factory.mktemp("plugin")
+    out, sidecar = out_dir / "out.pdf", out_dir / "out.txt"
+    samples.run_ocrmypdf("--plugin", "vnrestore.ocrmypdf", "-l", "eng", "--sidecar",
+                         str(sidecar), str(samples.image_pdf()), str(out))
+    return out, sidecar
+
+
+def test_text_layer_and_sidecar_are_restored(plugin_run):
+    out, sidecar = plugin_run
+    for text in (samples.pdftotext(out), sidecar.read_text(encoding="utf-8")):
+        words = text.split()
+        found = [w for w in samples.RESTORED_WORDS if w in words]
+        assert len(found) >= len(samples.RESTORED_WORDS) - 1, text
+        assert "s6" not in words
+    assert len(sidecar.read_text(encoding="utf-8").strip().splitlines()) == \
+        len(samples.GOLD)
+
+
+def test_words_stay_in_tesseracts_boxes(plugin_run):
+    """Same OCR as plain ``ocrmypdf -l eng``: the same boxes, other words."""
+    out, _ = plugin_run
+    (plain,) = read_layer(samples.ocrmypdf_pdf())
+    (ours,) = read_layer(out)
+    assert len(plain.words) == len(ours.words)
+    for a, b in zip(plain.words, ours.words, strict=True):
+        assert max(abs(p - q) for p, q in zip(a.bbox, b.bbox, strict=True)) < 1.0
+    assert sum(a.text != b.text for a, b in zip(plain.words, ours.words, strict=True)) > 10
+
+
+def test_creator_names_vnrestore(plugin_run):
+    import pikepdf
+
+    out, _ = plugin_run
+    with pikepdf.open(out) as pdf:
+        assert "vnrestore" in str(pdf.docinfo.get("/Creator", ""))
+
+
+def test_sandwich_renderer_is_refused(tmp_path):
+    samples.require("tesseract")
+    pytest.importorskip("img2pdf")
+    run = samples.run_ocrmypdf("--plugin", "vnrestore.ocrmypdf", "--pdf-renderer",
+                               "sandwich", "-l", "eng", str(samples.image_pdf()),
+                               str(tmp_path / "out.pdf"), check=False)
+    assert run.returncode != 0
+    assert "sandwich" in run.stderr and "vnrestore" in run.stderr
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_not_registered_as_an_entry_point():
+    """Installed, it must not join every OCRmyPDF run on the machine."""
+    eps = importlib.metadata.entry_points(group="ocrmypdf")
+    assert not [ep for ep in eps if ep.value.startswith("vnrestore")]
+
+
+@pytest.mark.parametrize("languages, source", [
+    (["vie"], "vie-ocr"), (["vie", "eng"], "vie-ocr"), (["eng"], "auto"), (None, "auto")])
+def test_source_follows_the_ocr_language(languages, source):
+    assert plugin.source_for(languages) == source
+
+
+def test_engine_restores_what_tesseract_wrote(tmp_path, monkeypatch):
+    """The wiring without Tesseract: the base engine's output files are rewritten, with
+    the source of the OCR language."""
+    from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
+
+    def fake_tesseract(input_file, output_hocr, output_text, options):
+        Path(output_hocr).write_text(HOCR, encoding="utf-8")
+        Path(output_text).write_text(SIDECAR, encoding="utf-8")
+
+    seen = []
+    real = plugin.restore_page_files
+    monkeypatch.setattr(TesseractOcrEngine, "generate_hocr", staticmethod(fake_tesseract))
+    monkeypatch.setattr(plugin, "restore_page_files",
+                        lambda h, t, source: (seen.append(source), real(h, t, source)))
+    engine = plugin.get_ocr_engine(SimpleNamespace(ocr_engine="auto"))
+    hocr, text = tmp_path / "p.hocr", tmp_path / "p.txt"
+    engine.generate_hocr(tmp_path / "p.png", hocr, text, SimpleNamespace(languages=["vie"]))
+    assert seen == ["vie-ocr"]
+    assert text.read_text(encoding="utf-8") == \
+        "Kết luận số 57-KL/TW của\nBộ Chính trị\n\n"
+    restored = hocr.read_text(encoding="utf-8")
+    assert ">Kết</span>" in restored and ">trị</span>" in restored
+    assert "title='bbox 210 80 300 130'>trị</span>" in restored  # boxes untouched
+
+
+def test_other_engines_are_left_to_their_plugin():
+    assert plugin.get_ocr_engine(SimpleNamespace(ocr_engine="none")) is None
+    assert isinstance(plugin.get_ocr_engine(None), plugin.VnrestoreTesseractEngine)
+    assert not plugin.VnrestoreTesseractEngine.supports_generate_ocr()
+
+
+def test_sidecar_that_differs_from_the_hocr_is_restored_on_its_own():
+    text = plugin.restore_sidecar("Két luan s6\n", ["other"], ["words"], "auto")
+    assert text == "Kết luận số\n"
+
+
+def test_empty_page_is_left_alone():
+    hocr = "<div class='ocr_page' title='bbox 0 0 10 10'></div>"
+    assert plugin.restore_hocr(hocr, "auto") == (hocr, [], [])
