@@ -46,7 +46,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from make_synthetic import pick_documents  # noqa: E402
 
-from vnrestore import __version__, synth  # noqa: E402
+from vnrestore import __version__  # noqa: E402
+from vnrestore.build import synth  # noqa: E402
 from vnrestore.build.corpus import is_heldout  # noqa: E402
 from vnrestore.evaluate import Score, score_lines  # noqa: E402
 

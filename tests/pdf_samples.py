@@ -44,7 +44,7 @@ def page_png() -> Path:
     """The gold lines rendered at 300 dpi in a font that covers Vietnamese."""
     import numpy as np
 
-    from vnrestore.synth import Line, render_page, usable_fonts
+    from vnrestore.build.synth import Line, render_page, usable_fonts
 
     fonts = usable_fonts()
     if not fonts:

@@ -152,7 +152,13 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, mode):
     args = ["-o", str(out)] if mode == "output" else ["--in-place"]
     p = subprocess.Popen([sys.executable, "-m", "vnrestore", "clean", "-q", str(src), *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2.0)  # past start-up and model loading, into the restoration
+    # Into the restoration: the temporary output exists once the first chunk is read
+    # (a signal during start-up, on a loaded machine, would test the imports instead).
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".*.vnrestore-tmp")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert p.poll() is None, "finished before it could be interrupted"
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=120)
     assert p.returncode == ExitCode.interrupted, err.decode()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pdf_samples as samples
 import pytest
 
+from vnrestore.build.synth import line_similarity
 from vnrestore.errors import ExitCode, InputError, OutputError
-from vnrestore.synth import line_similarity
 
 pikepdf = pytest.importorskip("pikepdf")
 pytest.importorskip("pdfminer")

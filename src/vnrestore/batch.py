@@ -163,7 +163,8 @@ class Reporter:
         if self.live:
             rate = self.words / max(time.monotonic() - self.start, 1e-6)
             done = self.files + self.errors
-            sys.stderr.write(f"\r{done}/{self.total} {self.unit}  {rate:,.0f} words/s ")
+            pages = f"  {self.pages:,} pages" if self.pages else ""
+            sys.stderr.write(f"\r{done}/{self.total} {self.unit}{pages}  {rate:,.0f} words/s ")
             sys.stderr.flush()
 
     def abort(self) -> None:
@@ -290,20 +291,21 @@ def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
     validate_clean(job, opts)
     if opts.stdin:
         return _run_stream(job, opts)
-    tasks = plan_clean(opts)
+    tasks = plan_files(opts, ("*.txt",))
     reporter = Reporter(opts.report, opts.quiet, len(tasks))
     fn = functools.partial(clean_one, job, opts.backup_suffix if opts.in_place else None,
                            opts.force)
     return run_tasks(fn, tasks, opts.jobs, reporter)
 
 
-def plan_clean(opts: CleanOptions) -> list[Task]:
-    """A task per input file; up-to-date outputs of a mirrored tree are skipped."""
+def plan_files(opts: CleanOptions, patterns: tuple[str, ...]) -> list[Task]:
+    """A task per input file (directories give their files matching ``patterns``) with
+    its output; up-to-date outputs of a mirrored tree are skipped unless --force."""
     from .files import check_unique_outputs, find_inputs
 
     exclude = [opts.out_dir] if opts.out_dir is not None else []
     tasks = []
-    for src, rel in find_inputs(opts.paths, exclude=exclude):
+    for src, rel in find_inputs(opts.paths, patterns, exclude=exclude):
         if opts.in_place:
             dst: Path | None = src
         elif opts.out_dir is not None:
@@ -461,6 +463,12 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
         say(warning)
     tasks = plan_ocr(opts)
     reporter = Reporter(opts.report, opts.quiet, len(tasks))
+    if opts.output is not None and opts.output.suffix.lower() == ".pdf":
+        if opts.hocr or opts.raw or opts.use_text_layer or opts.report:
+            raise UsageError("-o OUT.pdf makes a searchable PDF with OCRmyPDF; --hocr, "
+                             "--raw, --use-text-layer and --report do not apply")
+        fn = functools.partial(searchable_pdf, job, replace(opts, lang=lang))
+        return run_tasks(fn, tasks, 1, reporter)
     fn = functools.partial(ocr_one, job, replace(opts, lang=lang))
     return run_tasks(fn, tasks, opts.jobs, reporter)
 
@@ -526,6 +534,46 @@ def ocr_one(job: Job, opts: OcrOptions, task: Task) -> Outcome:
         return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
 
 
+# OCRmyPDF's exit codes that are about the input (see ocrmypdf.ExitCode).
+_OCRMYPDF_INPUT = {2: "OCRmyPDF refused the options", 3: "not a PDF or image OCRmyPDF can read",
+                   6: "it already has a text layer: `vnrestore pdf` restores that layer "
+                      "without OCR", 8: "the PDF is encrypted; decrypt it first"}
+
+
+def searchable_pdf(job: Job, opts: OcrOptions, task: Task) -> Outcome:
+    """``ocr IN -o OUT.pdf``: OCRmyPDF with the vnrestore plugin, so the PDF's text layer
+    (what viewers search and copy) is restored Vietnamese."""
+    import subprocess
+
+    from .errors import MissingDependencyError
+    from .files import atomic_path
+
+    _pdf_dependencies()
+    assert task.dst is not None and opts.lang is not None
+    try:
+        import ocrmypdf  # noqa: F401 - only to know it is there
+    except ImportError:
+        raise MissingDependencyError("searchable PDFs need OCRmyPDF; install it with: "
+                                     "pip install 'vnrestore[pdf]' (and apt-get install -y "
+                                     "ghostscript)") from None
+    try:
+        with atomic_path(task.dst) as tmp:
+            cmd = [sys.executable, "-m", "ocrmypdf", "--plugin", "vnrestore.ocrmypdf",
+                   "-l", opts.lang, "--jobs", str(opts.jobs), "--output-type", "pdf",
+                   str(task.src), str(tmp)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                why = _OCRMYPDF_INPUT.get(done.returncode)
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                if why is not None:
+                    raise InputError(str(task.src), why)
+                raise OutputError(str(task.dst), f"OCRmyPDF failed ({done.returncode}): "
+                                                 f"{last}")
+    except VnrestoreError as exc:
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+    return Outcome(str(task.src), True)
+
+
 def _merge(total: Counts, part: Counts) -> None:
     total.words += part.words
     total.changed += part.changed
@@ -542,3 +590,57 @@ def _restore_words(job: Job, counts: Counts, words: list[str]) -> list[str]:
         return words
     counts.add(replace(job, explain=False), line, result)
     return restored
+
+
+# ------------------------------------------------------------------------ pdf
+
+
+PdfOptions = CleanOptions  # the same choices of input and output
+
+
+def run_pdf(job: Job, opts: PdfOptions) -> ExitCode:
+    """Restore the invisible text layer of PDFs (``vnrestore pdf``)."""
+    if sum(bool(x) for x in (opts.output, opts.out_dir, opts.in_place)) != 1:
+        raise UsageError("give one of -o OUT.pdf, --out-dir DIR and --in-place")
+    if opts.output and len(opts.paths) != 1:
+        raise UsageError("-o takes exactly one input; use --out-dir for several")
+    if not opts.backup_suffix:
+        raise UsageError("--backup-suffix must not be empty: --in-place always keeps a backup")
+    dirs = [p for p in opts.paths if p.is_dir()]
+    if dirs and opts.output:
+        raise UsageError(f"{dirs[0]} is a directory: give --out-dir (or --in-place)")
+    _pdf_dependencies()
+    tasks = plan_files(opts, ("*.pdf",))
+    reporter = Reporter(opts.report, opts.quiet, len(tasks))
+    fn = functools.partial(pdf_one, job, opts.backup_suffix if opts.in_place else None,
+                           opts.force)
+    return run_tasks(fn, tasks, opts.jobs, reporter)
+
+
+def _pdf_dependencies() -> None:
+    """The pdf extra, checked once up front with the command that installs it."""
+    import importlib.util
+
+    from .errors import MissingDependencyError
+
+    missing = [m for m in ("pikepdf", "pdfminer", "fontTools")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingDependencyError(f"PDF support needs {', '.join(missing)}; install it "
+                                     "with: pip install 'vnrestore[pdf]'")
+
+
+def pdf_one(job: Job, backup: str | None, force: bool, task: Task) -> Outcome:
+    from .pdf import relayer_pdf
+
+    assert task.dst is not None  # planned: -o, --out-dir or --in-place
+    try:
+        done = relayer_pdf(task.src, task.dst, tone_style=job.tone_style,
+                           lexicons=job.lexicons, source=job.source, backup_suffix=backup,
+                           more_backups=force)
+    except VnrestoreError as exc:
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+    edits = [e.as_dict() for e in done.edits] if job.explain else []
+    uncertain = sum(e.confidence < job.uncertain_below for e in done.edits)
+    return Outcome(str(task.src), True, done.words, len(done.edits), uncertain, done.pages,
+                   edits)

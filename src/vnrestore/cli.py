@@ -41,6 +41,19 @@ Verbose = Annotated[bool, typer.Option(
     "-v", "--verbose", callback=_set_verbose, is_eager=True, expose_value=False,
     help="Show a traceback on internal errors.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary line.")]
+OutDir = Annotated[Path | None, typer.Option(
+    "--out-dir", help="Mirror inputs (files and directory trees) into this directory.")]
+InPlace = Annotated[bool, typer.Option(
+    "--in-place", help="Replace each input atomically, keeping a backup.")]
+BackupSuffix = Annotated[str, typer.Option(
+    help="Backup suffix for --in-place; a backup is never overwritten.")]
+Force = Annotated[bool, typer.Option(
+    "--force", help="Redo outputs newer than their input; with --in-place, keep one more "
+                    "backup (.orig.1, .orig.2, ...) when .orig exists.")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0,
+                 help="Worker processes for many files (0 = number of cores).")]
+Lexicon = Annotated[list[Path] | None, typer.Option(
+    "--lexicon", help="Your own terms and names, one per line (repeatable).")]
 
 
 class Source(str, Enum):
@@ -52,6 +65,10 @@ class ToneStyle(str, Enum):
     old = "old"
     new = "new"
     keep = "keep"
+
+
+Tone = Annotated[ToneStyle, typer.Option(
+    help="Tone placement: old (hòa, thủy), new (hoà, thuỷ), keep (as written).")]
 
 
 def _epilog(*examples: str) -> str:
@@ -130,18 +147,11 @@ def clean(
     output: Annotated[Path | None, typer.Option("-o", "--output",
                       help="Write the result here (one input only; a device or FIFO is "
                            "written into, never replaced).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out-dir",
-                       help="Mirror inputs (files and directory trees) into this directory.")
-                       ] = None,
-    in_place: Annotated[bool, typer.Option(
-        "--in-place", help="Replace each input atomically, keeping a backup.")] = False,
-    backup_suffix: Annotated[str, typer.Option(
-        help="Backup suffix for --in-place; a backup is never overwritten.")] = ".orig",
-    force: Annotated[bool, typer.Option(
-        "--force", help="Redo outputs newer than their input; with --in-place, keep one "
-                        "more backup (.orig.1, .orig.2, ...) when .orig exists.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
-                    help="Worker processes for many files (0 = number of cores).")] = 0,
+    out_dir: OutDir = None,
+    in_place: InPlace = False,
+    backup_suffix: BackupSuffix = ".orig",
+    force: Force = False,
+    jobs: Jobs = 0,
     report: Annotated[Path | None, typer.Option(
         help="Write every change with its confidence as JSON lines.")] = None,
     diff: Annotated[bool, typer.Option(
@@ -155,11 +165,8 @@ def clean(
         min=0.0, max=1.0, help="Confidence under which a change counts as uncertain "
                                "(--mark-uncertain, --diff, the summary) [default: 0.6].")
                                ] = None,
-    lexicon: Annotated[list[Path] | None, typer.Option(
-        "--lexicon", help="Your own terms and names, one per line (repeatable).")] = None,
-    tone_style: Annotated[ToneStyle, typer.Option(
-        help="Tone placement: old (hòa, thủy), new (hoà, thuỷ), keep (as written).")
-                          ] = ToneStyle.old,
+    lexicon: Lexicon = None,
+    tone_style: Tone = ToneStyle.old,
     source: Annotated[Source, typer.Option(
         help="auto: estimate error rates from the text; vie-ocr: output of Tesseract's "
              "Vietnamese model (also corrects misread marks on valid-looking words).")
@@ -205,12 +212,15 @@ def _lexicons(paths: list[Path] | None) -> tuple[str, ...]:
     "vnrestore ocr scan.pdf -o scan.txt --report changes.jsonl",
     "vnrestore ocr scans/ --out-dir text/ --jobs 2",
     "vnrestore ocr scan.pdf --hocr -o scan.hocr",
-    "vnrestore ocr scan.pdf --use-text-layer    # the PDF's own text, restored"))
+    "vnrestore ocr scan.pdf --use-text-layer    # the PDF's own text, restored",
+    "vnrestore ocr scan.pdf -o scan.vi.pdf      # a searchable PDF (OCRmyPDF + plugin)"))
 @_boundary
 def ocr(
     paths: Annotated[list[Path], typer.Argument(help="Images (PNG, JPEG, TIFF), PDFs, dirs.")],
     output: Annotated[Path | None, typer.Option("-o", "--output",
-                      help="Write the text here (one input only).")] = None,
+                      help="Write the text here (one input only); a name ending in .pdf "
+                           "makes a searchable PDF with OCRmyPDF and the vnrestore "
+                           "plugin (the pdf extra).")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out-dir", help="Mirror inputs into this directory as .txt (or .hocr).")] = None,
     lang: Annotated[str | None, typer.Option(
@@ -247,6 +257,43 @@ def ocr(
                       jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
     job = Job(tone_style.value, explain=report is not None, confidence=not quiet)
     raise typer.Exit(int(run_ocr(job, opts)))
+
+
+@app.command(epilog=_epilog(
+    "vnrestore pdf scan.pdf -o scan.vi.pdf",
+    "vnrestore pdf archive/ --out-dir searchable/ --jobs 2 --report changes.jsonl",
+    "vnrestore pdf scan.pdf --in-place          # keeps scan.pdf.orig",
+    "ocrmypdf --plugin vnrestore.ocrmypdf -l vie scan.pdf out.pdf   # new OCR instead"))
+@_boundary
+def pdf(
+    paths: Annotated[list[Path], typer.Argument(help="PDFs or directories of PDFs.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                      help="Write the restored PDF here (one input only).")] = None,
+    out_dir: OutDir = None,
+    in_place: InPlace = False,
+    backup_suffix: BackupSuffix = ".orig",
+    force: Force = False,
+    jobs: Jobs = 0,
+    report: Annotated[Path | None, typer.Option(
+        help="Every change as JSON lines, with its page and word box.")] = None,
+    lexicon: Lexicon = None,
+    tone_style: Tone = ToneStyle.old,
+    source: Annotated[Source, typer.Option(
+        help="auto: estimate error rates from the layer's words; vie-ocr: the layer was "
+             "made by Tesseract's Vietnamese model.")] = Source.auto,
+    quiet: Quiet = False,
+    _v: Verbose = False,
+) -> None:
+    """Restore the invisible text layer of PDFs (no new OCR): pages look exactly as before,
+    and search and copy give correct Vietnamese."""
+    from .batch import Job, PdfOptions, run_pdf
+
+    job = Job(tone_style.value, _lexicons(lexicon), source=source.value,
+              explain=report is not None)
+    opts = PdfOptions(paths=paths, output=output, out_dir=out_dir, in_place=in_place,
+                      backup_suffix=backup_suffix, force=force,
+                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
+    raise typer.Exit(int(run_pdf(job, opts)))
 
 
 @app.command("eval", epilog=_epilog(

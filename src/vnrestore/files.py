@@ -19,6 +19,7 @@ import secrets
 import select
 import shutil
 import stat
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -518,6 +519,38 @@ def atomic_writer(path: Path, *, backup_suffix: str | None = None, overwrite: bo
             os.close(fd)
         _unlink(tmp)
         raise
+
+
+@contextmanager
+def atomic_path(path: Path, *, backup_suffix: str | None = None, overwrite: bool = True,
+                more_backups: bool = False) -> Iterator[Path]:
+    """A temporary path next to ``path`` for a writer that wants a file name (a PDF
+    library); what the block leaves there appears at ``path`` only when it succeeds, with
+    the same backups and refusals as ``atomic_write``.  A device or FIFO gets the bytes
+    copied into it."""
+    path = Path(path)
+    fd = _special_fd(path)
+    target = path if fd is not None else _resolve_target(path, overwrite)
+    if fd is None and backup_suffix and target.exists():
+        backup_path(target, backup_suffix, more_backups)  # refuse before any work
+    tmp, tmp_fd = _open_temp(target if fd is None else Path(tempfile.gettempdir()) / "out")
+    os.close(tmp_fd)
+    try:
+        yield tmp
+        if fd is not None:
+            with open(tmp, "rb") as src, open(fd, "wb", closefd=True) as out:
+                shutil.copyfileobj(src, out)
+            fd = None
+            return
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        _commit(tmp, target, backup_suffix, more_backups, overwrite)
+    except OSError as exc:
+        raise OutputError(str(path), _reason(exc)) from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+        _unlink(tmp)
 
 
 def atomic_write(path: Path, text: str, *, backup_suffix: str | None = None,

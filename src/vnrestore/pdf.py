@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import secrets
 import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,7 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import InputError, MissingDependencyError, OutputError
+from .errors import InputError, MissingDependencyError
+from .files import atomic_path
 from .normalize import normalize_text
 
 if TYPE_CHECKING:
@@ -404,15 +403,11 @@ def document_restorer(words: Iterable[str], *, tone_style: str = "old",
 
     The only place this module calls the restorer: re-point it here when its API moves.
     """
-    from .channel import ChannelParams
     from .pipeline import get_restorer
-    from .tokenize import Kind, tokenize
+    from .tokenize import tokenize
 
     restorer = get_restorer(tuple(str(p) for p in lexicons))
-    tokens = tokenize(normalize_text(" ".join(words)))
-    params = ChannelParams.estimate((t.text for t in tokens if t.kind is Kind.WORD),
-                                    restorer.generator.inventory.by_skeleton.__contains__)
-    params = params.for_source(source)
+    params = restorer.estimate(tokenize(normalize_text(" ".join(words))), source)
 
     def restore(text: str) -> Result:
         # Confidence, not alternatives: the edits are reported, their offsets map back
@@ -771,37 +766,11 @@ def relayer_pages(pdf: pikepdf.Pdf, pages: Iterable[PageLayer], path: str = "") 
     return done
 
 
-@contextmanager
-def _atomic_path(dst: Path) -> Iterator[Path]:
-    """A temporary path next to ``dst`` that replaces it when the block succeeds (the
-    binary twin of files.atomic_writer: no partial PDF is ever left at ``dst``)."""
-    dst = Path(dst)
-    target = Path(os.path.realpath(dst)) if dst.is_symlink() else dst
-    if target.is_dir():
-        raise OutputError(str(dst), "is a directory")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(str(target.parent), f"cannot create directory: {exc.strerror}"
-                          ) from None
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.vnrestore-tmp")
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(str(dst), f"cannot write: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def save_pdf(pdf: pikepdf.Pdf, dst: Path) -> None:
-    """Save atomically.  Object streams and the metadata are kept as they are."""
-    with _atomic_path(dst) as tmp:
+def save_pdf(pdf: pikepdf.Pdf, dst: Path, *, backup_suffix: str | None = None,
+             more_backups: bool = False) -> None:
+    """Save atomically (with a backup as ``files.atomic_path`` keeps it).  Object streams
+    and the metadata are kept as they are."""
+    with atomic_path(dst, backup_suffix=backup_suffix, more_backups=more_backups) as tmp:
         pdf.save(tmp)
 
 
@@ -817,9 +786,11 @@ def write_layer(src: Path, dst: Path, pages: Iterable[PageLayer]) -> int:
 # --------------------------------------------------------------------------- all at once
 
 def relayer_pdf(src: Path, dst: Path, *, tone_style: str = "old",
-                lexicons: Sequence[str | Path] = (), source: str = "auto") -> PdfOutcome:
+                lexicons: Sequence[str | Path] = (), source: str = "auto",
+                backup_suffix: str | None = None, more_backups: bool = False) -> PdfOutcome:
     """Restore the invisible text layer of ``src`` into ``dst`` (may be ``src`` itself:
-    the file is replaced atomically).
+    the file is replaced atomically, keeping a backup when ``backup_suffix`` is given,
+    under the rules of ``files.backup_path``).
 
     Words are read one page at a time and kept (small: no images are decoded); the
     error rates are estimated from all of them, then each page is restored in its own
@@ -840,7 +811,7 @@ def relayer_pdf(src: Path, dst: Path, *, tone_style: str = "old",
         edits: list[PdfEdit] = []
         restored = (_collect(r, edits) for r in restore_layer(layers, restore_fn))
         done = relayer_pages(pdf, restored, str(src))
-        save_pdf(pdf, dst)
+        save_pdf(pdf, dst, backup_suffix=backup_suffix, more_backups=more_backups)
     return PdfOutcome(count, words, edits, done)
 
 
