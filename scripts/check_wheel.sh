@@ -16,6 +16,9 @@ sample="$PWD/samples/thuong-xuan-2024.ocr.txt"
 (cd "$work" && "$work/venv/bin/vnrestore" clean -q "$sample" >"$work/wheel.txt")
 "$DEV" -m vnrestore clean -q "$sample" >"$work/dev.txt"
 cmp "$work/wheel.txt" "$work/dev.txt"
+# The lexicon builder's hand-written lists (src/vnrestore/build/data/) are package data too.
+(cd "$work" && "$work/venv/bin/python" -c "from vnrestore.build import lexicons as b
+assert b.hand_admin_terms() and b.hand_abbreviations() and b.boundary_words() and b.unit_prefixes()")
 # The plain install carries only what clean, eval and ocr need at run time.
 if "$work/venv/bin/pip" list 2>/dev/null | grep -qiE '^(underthesea|pyvi|pytest) '; then
   echo "check_wheel: the plain install pulled a build or test dependency" >&2; exit 1

@@ -103,6 +103,25 @@ def test_builder_readme_keeps_other_sections(built):
     assert text.count("## Lexicons") == 1 and "Viet74K" in text
 
 
+def test_hand_written_lists_are_package_data():
+    """The builder reads its hand-written lists from data files shipped in the package,
+    each opening with a header that says what it is and where it comes from."""
+    from importlib import resources
+
+    data = resources.files("vnrestore.build") / "data"
+    for name in ("admin_terms.txt", "abbreviations.tsv", "boundary_words.txt",
+                 "unit_prefixes.txt"):
+        text = (data / name).read_text(encoding="utf-8")
+        assert text.startswith("# ") and "Hand-written" in text.split("\n\n")[0], name
+        assert unicodedata.is_normalized("NFC", text), name
+    rows = build.hand_abbreviations()
+    assert ("HĐND", "Hội đồng nhân dân") in rows and all(a and e for a, e in rows)
+    assert {"của", "và", "theo"} <= build.boundary_words()
+    assert build.unit_prefixes()[0] == "Thành phố" and "Phường" in build.unit_prefixes()
+    terms, _, bad = build.admin_terms({})
+    assert not bad and "ủy ban nhân dân" in terms and len(terms) > 400
+
+
 def _rewarded(lex, a: str, b: str) -> bool:
     """Does the decoder give the step a -> b the phrase bonus?"""
     from vnrestore.lm import get_model

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -9,11 +11,12 @@ import sys
 
 import numpy as np
 import pytest
+from fake_engine import GARBLED, TEXT_KEY, FakeEngine
 from PIL import Image, ImageDraw, ImageFont
 
 from vnrestore import ocr
 from vnrestore.build.synth import usable_fonts
-from vnrestore.errors import InputError, MissingDependencyError
+from vnrestore.errors import ExitCode, InputError, MissingDependencyError, UsageError
 
 LINES = [
     "Thực hiện Kế hoạch số 306 của Ủy ban nhân dân tỉnh về công tác",
@@ -171,10 +174,10 @@ def test_encrypted_pdf_message():
     assert isinstance(err, InputError) and "encrypted" in err.reason
 
 
-def test_missing_tesseract_gives_apt_hint(monkeypatch):
-    monkeypatch.setattr(ocr, "TESSERACT_CMD", "tesseract-not-installed-here")
+def test_missing_tesseract_gives_apt_hint():
+    engine = ocr.TesseractEngine(cmd="tesseract-not-installed-here")
     with pytest.raises(MissingDependencyError, match="apt-get install -y tesseract-ocr"):
-        ocr.probe_tesseract()
+        engine.version()
 
 
 def test_missing_pdftoppm_gives_apt_hint(monkeypatch, tmp_path, page):
@@ -185,17 +188,14 @@ def test_missing_pdftoppm_gives_apt_hint(monkeypatch, tmp_path, page):
         list(ocr.load_pages(path))
 
 
-def test_choose_lang(monkeypatch):
-    monkeypatch.setattr(ocr, "probe_tesseract",
-                        lambda: ocr.TesseractInfo("5.3.0", ("eng", "osd")))
-    lang, warning = ocr.choose_lang(None)
+def test_choose_lang():
+    eng_only = FakeEngine(langs=("eng", "osd"))
+    lang, warning = ocr.choose_lang(None, eng_only)
     assert lang == "eng" and "tesseract-ocr-vie" in warning
-    assert ocr.choose_lang("eng") == ("eng", None)
+    assert ocr.choose_lang("eng", eng_only) == ("eng", None)
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-vie"):
-        ocr.choose_lang("vie")
-    monkeypatch.setattr(ocr, "probe_tesseract",
-                        lambda: ocr.TesseractInfo("5.3.0", ("eng", "vie")))
-    assert ocr.choose_lang(None) == ("vie", None)
+        ocr.choose_lang("vie", eng_only)
+    assert ocr.choose_lang(None, FakeEngine(langs=("eng", "vie"))) == ("vie", None)
 
 
 @needs_tesseract
@@ -328,3 +328,181 @@ def test_text_layer_is_restored_as_text_whatever_the_ocr_language(tmp_path):
     r = CliRunner().invoke(app, ["ocr", str(pdf), "--use-text-layer", "--source", "vie-ocr",
                                  "-q"])
     assert r.exit_code == 0, r.output
+
+
+# --- engines: the interface, the registry, Tesseract's command line ----------------------
+
+
+def test_engines_are_found_by_object_name_module_or_environment(monkeypatch):
+    fake = FakeEngine()
+    assert ocr.get_engine(fake) is fake
+    assert isinstance(ocr.get_engine("tesseract"), ocr.TesseractEngine)
+    assert isinstance(ocr.get_engine("fake_engine:FakeEngine"), FakeEngine)
+    assert isinstance(fake, ocr.OcrEngine) and isinstance(ocr.TesseractEngine(), ocr.OcrEngine)
+    monkeypatch.delenv(ocr.ENGINE_ENV, raising=False)
+    assert isinstance(ocr.get_engine(), ocr.TesseractEngine)
+    monkeypatch.setenv(ocr.ENGINE_ENV, "fake_engine:FakeEngine")
+    assert isinstance(ocr.get_engine(), FakeEngine)
+    with pytest.raises(UsageError, match="unknown OCR engine 'nope'"):
+        ocr.get_engine("nope")
+    with pytest.raises(UsageError, match="cannot be loaded"):
+        ocr.get_engine("no_such_module:Engine")
+
+
+def test_registered_engines_are_made_by_their_factory(monkeypatch):
+    monkeypatch.setattr(ocr, "ENGINES", dict(ocr.ENGINES))  # the test's registrations go
+    ocr.register_engine("canned", lambda: FakeEngine(text="xin chào"))
+    assert ocr.get_engine("canned").image_to_text(Image.new("L", (9, 9)), "vie") == \
+        "xin chào\n\f"
+
+
+# A stand-in for the tesseract program: answers the probes, and for a page writes its
+# arguments and OMP_THREAD_LIMIT into the output file Tesseract would have written.
+FAKE_TESSERACT = r"""#!/bin/sh
+case "$1" in
+  --version) echo "tesseract 5.3.0"; exit 0 ;;
+  --list-langs) printf 'List of available languages in "/x/" (3):\neng\nosd\nvie\n'; exit 0 ;;
+esac
+[ -n "$FAIL" ] && { echo "Error in pixReadStream: bad page" >&2; exit 1; }
+[ -n "$SLEEP" ] && sleep "$SLEEP"
+for last; do :; done
+out="$2.$last"; shift 2
+echo "OMP_THREAD_LIMIT=${OMP_THREAD_LIMIT-unset} $*" > "$out"
+"""
+
+
+@pytest.fixture
+def fake_tesseract(tmp_path):
+    path = tmp_path / "tesseract"
+    path.write_text(FAKE_TESSERACT, encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_tesseract_command_line_and_thread_limit(fake_tesseract, monkeypatch):
+    """The command line pytesseract used to build; the thread limit goes into the
+    program's environment only (a value the user set wins)."""
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    engine = ocr.TesseractEngine(cmd=fake_tesseract)
+    image = Image.new("L", (400, 100), 255)
+    image.info["dpi"] = (200, 200)
+    assert engine.version() == "5.3.0" and engine.languages() == ("eng", "osd", "vie")
+    assert engine.image_to_text(image, "vie") == \
+        "OMP_THREAD_LIMIT=1 -l vie --dpi 200 txt\n"
+    assert engine.image_to_hocr(image, "vie+eng") == \
+        "OMP_THREAD_LIMIT=1 -l vie+eng -c tessedit_create_hocr=1 --dpi 200 hocr\n"
+    assert "OMP_THREAD_LIMIT" not in os.environ  # ours is left alone
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")
+    custom = ocr.TesseractEngine(cmd=fake_tesseract, args=("--psm", "6", "--dpi", "150"))
+    assert custom.image_to_text(image, "eng") == \
+        "OMP_THREAD_LIMIT=3 -l eng --psm 6 --dpi 150 txt\n"
+
+
+def test_tesseract_failures_name_the_file_and_page(fake_tesseract, monkeypatch, tmp_path):
+    from vnrestore.batch import Job, OcrOptions, Task, ocr_one
+
+    image = Image.new("L", (400, 100), 255)
+    monkeypatch.setenv("FAIL", "1")
+    with pytest.raises(ocr.OcrError, match="exit 1.*bad page"):
+        ocr.TesseractEngine(cmd=fake_tesseract).image_to_text(image, "eng")
+    path = tmp_path / "scan.png"
+    image.save(path)
+    opts = OcrOptions(lang="eng", raw=True, engine=ocr.TesseractEngine(cmd=fake_tesseract))
+    outcome = ocr_one(Job(), opts, Task(path, None))
+    assert not outcome.ok and outcome.code == ExitCode.input_error
+    assert outcome.error.startswith(f"{path}: page 1: Tesseract failed (exit 1)")
+    monkeypatch.delenv("FAIL")
+    monkeypatch.setenv("SLEEP", "5")
+    with pytest.raises(ocr.OcrError, match="longer than 0.3 s"):
+        ocr.TesseractEngine(cmd=fake_tesseract, timeout=0.3).image_to_text(image, "eng")
+
+
+def test_transparent_pages_go_to_tesseract_on_white():
+    rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    flat = ocr._flatten_alpha(rgba)
+    assert flat.mode == "RGB" and flat.getpixel((0, 0)) == (255, 255, 255)
+    gray = Image.new("L", (4, 4))
+    assert ocr._flatten_alpha(gray) is gray
+
+
+# --- the ocr command with the fake engine (no Tesseract needed) -------------------------
+
+FAKE_ENV = {ocr.ENGINE_ENV: "fake_engine:FakeEngine"}
+RESTORED = "Kết luận số 57-KL/TW của Bộ Chính trị về tiếp tục nâng cao chất lượng"
+
+
+def _invoke(*args: str):
+    from typer.testing import CliRunner
+
+    from vnrestore.cli import app
+
+    return CliRunner().invoke(app, list(args), env=FAKE_ENV)
+
+
+def _png(path, text: str | None = None):
+    """A blank page whose fake OCR text is ``text`` (the fixed garbled line if None)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    meta = PngInfo()
+    if text is not None:
+        meta.add_text(TEXT_KEY, text)
+    Image.new("L", (1240, 400), 255).save(path, pnginfo=meta, dpi=(150, 150))
+    return str(path)
+
+
+def test_fake_ocr_text_report_and_jobs_keep_input_order(tmp_path):
+    tiff = tmp_path / "c.tiff"
+    Image.new("L", (1240, 400), 255).save(tiff, save_all=True,
+                                         append_images=[Image.new("L", (1240, 400), 255)])
+    a = _png(tmp_path / "a.png", "Tang cuong cong tac quan ly nha nudc")
+    b = _png(tmp_path / "b.png")
+    report = tmp_path / "r.jsonl"
+    r = _invoke("ocr", a, b, str(tiff), "--lang", "eng", "--jobs", "2",
+                "--report", str(report))
+    assert r.exit_code == 0, r.output
+    # Files in input order; each page ends as Tesseract's do ("\n\f"), pages are joined
+    # by a form feed, a file ends with a newline.
+    pages = ["Tăng cường công tác quản lý nhà nước", RESTORED, f"{RESTORED}\n\f\f{RESTORED}"]
+    assert r.stdout == "".join(f"{text}\n\f\n" for text in pages)
+    rows = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines()]
+    assert {row["file"] for row in rows} == {a, b, str(tiff)}
+    assert {row["page"] for row in rows if row["file"] == str(tiff)} == {1, 2}
+    assert any(r["original"] == "ciia" and r["replacement"] == "của" for r in rows)
+    assert "3 files, 4 pages, 53 words" in r.stderr
+
+
+def test_fake_ocr_hocr_of_a_multipage_tiff(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    tiff = tmp_path / "two.tiff"
+    Image.new("L", (1240, 400), 255).save(tiff, save_all=True,
+                                         append_images=[Image.new("L", (1240, 400), 255)])
+    out = tmp_path / "two.hocr"
+    r = _invoke("ocr", str(tiff), "--hocr", "--lang", "eng", "-o", str(out), "-q")
+    assert r.exit_code == 0, r.output
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    pages = root.findall(".//h:div[@class='ocr_page']", ns)
+    assert [p.get("id") for p in pages] == ["page_1", "page_2"]
+    for page in pages:
+        words = [w.text for w in page.iterfind(".//h:span[@class='ocrx_word']", ns)]
+        assert " ".join(words) == RESTORED
+    assert all('image "two.tiff"' in p.get("title") for p in pages)
+
+
+@needs_poppler
+def test_fake_ocr_pdf_tree_with_jobs_hocr_and_raw(tmp_path, page):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    page.save(src / "sub" / "two.pdf", resolution=300, save_all=True,
+              append_images=[page.copy()])
+    _png(src / "one.png")
+    out = tmp_path / "out"
+    r = _invoke("ocr", str(src), "--out-dir", str(out), "--hocr", "--lang", "eng",
+                "--jobs", "2", "--report", str(tmp_path / "r.jsonl"))
+    assert r.exit_code == 0, r.output
+    assert (out / "sub" / "two.hocr").read_text(encoding="utf-8").count("'ocr_page'") == 2
+    assert RESTORED.split()[-1] in (out / "one.hocr").read_text(encoding="utf-8")
+    assert "2 files, 3 pages" in r.stderr
+    r = _invoke("ocr", str(src / "sub" / "two.pdf"), "--raw", "-q")
+    assert r.exit_code == 0 and r.stdout == f"{GARBLED}\n\f\f{GARBLED}\n\f\n"

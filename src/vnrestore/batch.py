@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING
 from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreError
 
 if TYPE_CHECKING:
+    from .ocr import OcrEngine, Page, Preprocess
     from .pipeline import Result
 
 
@@ -443,6 +444,9 @@ class OcrOptions:
     jobs: int = 1
     report: Path | None = None
     quiet: bool = False
+    # An OcrEngine or its name (vnrestore.ocr.get_engine; None: $VNRESTORE_OCR_ENGINE or
+    # tesseract).  run_ocr resolves it once; the object is pickled to the workers.
+    engine: str | OcrEngine | None = None
 
 
 def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
@@ -457,8 +461,9 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
     dirs = [p for p in opts.paths if p.is_dir()]
     if dirs and not opts.out_dir:
         raise UsageError(f"{dirs[0]} is a directory: give --out-dir")
-    ocr.probe_tesseract()  # fail early, with the install command, if it is missing
-    lang, warning = ocr.choose_lang(opts.lang)
+    engine = ocr.get_engine(opts.engine)
+    engine.version()  # fail early, with the install command, if it is missing
+    lang, warning = ocr.choose_lang(opts.lang, engine)
     if warning and not opts.quiet:
         say(warning)
     tasks = plan_ocr(opts)
@@ -469,7 +474,7 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
                              "--raw, --use-text-layer and --report do not apply")
         fn = functools.partial(searchable_pdf, job, replace(opts, lang=lang))
         return run_tasks(fn, tasks, 1, reporter)
-    fn = functools.partial(ocr_one, job, replace(opts, lang=lang))
+    fn = functools.partial(ocr_one, job, replace(opts, lang=lang, engine=engine))
     return run_tasks(fn, tasks, opts.jobs, reporter)
 
 
@@ -492,37 +497,19 @@ def ocr_one(job: Job, opts: OcrOptions, task: Task) -> Outcome:
     from .files import atomic_write
 
     assert opts.lang is not None  # chosen once by run_ocr
-    by_lang = "vie-ocr" if opts.lang.split("+")[0] == "vie" else "auto"
+    engine = ocr.get_engine(opts.engine)
+    pre = ocr.Preprocess(**{name: name in opts.preprocess
+                            for name in ("grayscale", "upscale", "binarize", "deskew")})
+    counts = Counts()
+    texts: list[str] = []
+    hocr_pages: list[str] = []
     try:
-        pre = ocr.Preprocess(**{name: name in opts.preprocess
-                                for name in ("grayscale", "upscale", "binarize", "deskew")})
-        counts = Counts()
-        texts, hocr_pages = [], []
         for page in ocr.load_pages(task.src, use_text_layer=opts.use_text_layer):
-            if page.text is not None:  # a text layer: text like any other
-                page_job = replace(job, source=opts.source or "auto")
-                text = page.text
-            else:
-                page_job = replace(job, source=opts.source or by_lang)
-                assert page.image is not None  # a page is text or an image
-                image = ocr.preprocess(page.image, pre)
-                if opts.hocr:
-                    hocr = ocr.ocr_hocr(image, opts.lang)
-                    if not opts.raw:
-                        hocr = ocr.hocr_replace_words(
-                            hocr, functools.partial(_restore_words, page_job, counts))
-                    hocr_pages.append(hocr)
-                    continue
-                text = ocr.ocr_image(image, opts.lang)
-            if not opts.raw:
-                page_counts = Counts()
-                result = page_job.run(text)
-                page_counts.add(page_job, text, result, {"page": page.number})
-                _merge(counts, page_counts)
-                text = result.text
-            else:
-                counts.words += len(text.split())
-            texts.append(text)
+            try:
+                out = _ocr_page(job, opts, engine, pre, page, counts)
+            except ocr.OcrError as exc:  # the engine knows the image, not the file
+                raise InputError(str(task.src), f"page {page.number}: {exc.reason}") from exc
+            (hocr_pages if opts.hocr else texts).append(out)
         out = ocr.merge_hocr(hocr_pages, opts.lang, task.src.name) if opts.hocr \
             else "\f".join(texts)
         if task.dst is not None:
@@ -572,6 +559,36 @@ def searchable_pdf(job: Job, opts: OcrOptions, task: Task) -> Outcome:
     except VnrestoreError as exc:
         return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
     return Outcome(str(task.src), True)
+
+
+def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, page: Page,
+              counts: Counts) -> str:
+    """One page as text (restored unless --raw) or as hOCR with restored words."""
+    from . import ocr
+
+    assert opts.lang is not None
+    if page.text is not None:  # a text layer: text like any other
+        page_job = replace(job, source=opts.source or "auto")
+        text = page.text
+    else:
+        by_lang = "vie-ocr" if opts.lang.split("+")[0] == "vie" else "auto"
+        page_job = replace(job, source=opts.source or by_lang)
+        image = ocr.preprocess(page.image, pre)
+        if opts.hocr:
+            hocr = engine.image_to_hocr(image, opts.lang)
+            if not opts.raw:
+                hocr = ocr.hocr_replace_words(
+                    hocr, functools.partial(_restore_words, page_job, counts))
+            return hocr
+        text = engine.image_to_text(image, opts.lang)
+    if opts.raw:
+        counts.words += len(text.split())
+        return text
+    page_counts = Counts()
+    result = page_job.run(text)
+    page_counts.add(page_job, text, result, {"page": page.number})
+    _merge(counts, page_counts)
+    return result.text
 
 
 def _merge(total: Counts, part: Counts) -> None:

@@ -1,17 +1,22 @@
-"""Tesseract wrapper: load scans and PDFs, clean them up, OCR them, rewrite hOCR words.
+"""OCR: load scans and PDFs, clean them up, OCR them with an engine, rewrite hOCR words.
 
 A library API (the CLI wires it).  Nothing heavy is imported at module import time:
-pytesseract, Pillow and numpy are imported inside the functions that need them, so
+Pillow and numpy are imported inside the functions that need them, so
 ``import vnrestore.ocr`` stays cheap for users who only restore text files.
+
+The OCR program sits behind ``OcrEngine`` (as in OCRmyPDF): ``TesseractEngine`` runs the
+``tesseract`` program; tests use a fake engine.  ``get_engine`` finds one by name.
 
 External programs: ``tesseract`` (OCR), ``pdftoppm`` / ``pdfinfo`` / ``pdftotext``
 (poppler-utils, PDFs only).  A missing program raises ``MissingDependencyError`` whose
-message carries the apt command; an unreadable input raises ``InputError``.
+message carries the apt command; an unreadable input raises ``InputError`` (``OcrError``
+when the engine fails on a page).
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import logging
 import os
 import re
@@ -22,17 +27,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from .errors import InputError, MissingDependencyError
+from .errors import InputError, MissingDependencyError, UsageError
 
 if TYPE_CHECKING:  # only for annotations: never imported at run time here
     from PIL.Image import Image
 
 log = logging.getLogger(__name__)
 
-# Module-level so tests (and unusual installs) can point them elsewhere.
-TESSERACT_CMD = "tesseract"
+# Module-level so tests (and unusual installs) can point them elsewhere; the tesseract
+# command is a setting of ``TesseractEngine``.
 PDFTOPPM_CMD = "pdftoppm"
 PDFINFO_CMD = "pdfinfo"
 PDFTOTEXT_CMD = "pdftotext"
@@ -46,7 +51,43 @@ TARGET_DPI = 300  # Tesseract is trained on ~300 dpi text
 A4_WIDTH_IN = 8.27  # 2480 px at 300 dpi
 
 
-# --------------------------------------------------------------------------- probing
+# --------------------------------------------------------------------------- OCR engines
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    """What vnrestore needs of an OCR program (after OCRmyPDF's ``OcrEngine`` plugin spec).
+
+    An engine holds settings, never processes or open files: it is pickled to the worker
+    processes of ``--jobs``.  Failures raise ``MissingDependencyError`` (the program or a
+    language is missing) or ``OcrError`` (one page failed: that input fails, others go on).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def version(self) -> str:
+        """The program's version; raises ``MissingDependencyError`` if it is missing."""
+        ...
+
+    def languages(self) -> tuple[str, ...]:
+        """Installed language codes, e.g. ``("eng", "osd", "vie")``."""
+        ...
+
+    def image_to_text(self, image: Image, lang: str) -> str:
+        """Plain text of one page image (``lang`` as Tesseract spells it: ``vie+eng``)."""
+        ...
+
+    def image_to_hocr(self, image: Image, lang: str) -> str:
+        """hOCR of one page image: an XHTML document with one ``ocr_page``."""
+        ...
+
+
+class OcrError(InputError):
+    """The engine failed on one page image (it crashed or timed out)."""
+
+    def __init__(self, reason: str, path: str = "page image") -> None:
+        super().__init__(path, reason)
+
 
 @dataclass(frozen=True)
 class TesseractInfo:
@@ -63,9 +104,10 @@ def _find(cmd: str, what: str, apt: str) -> str:
     return path
 
 
-def _run_probe(args: list[str], what: str, apt: str) -> subprocess.CompletedProcess[str]:
+def _run_probe(args: list[str], what: str, apt: str,
+               timeout: float = PROBE_TIMEOUT) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=PROBE_TIMEOUT,
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MissingDependencyError(f"{what} at {args[0]} does not run ({exc}); "
@@ -73,33 +115,156 @@ def _run_probe(args: list[str], what: str, apt: str) -> subprocess.CompletedProc
 
 
 @lru_cache(maxsize=8)
-def _probe_cached(cmd: str) -> TesseractInfo:
+def _probe_cached(cmd: str, timeout: float = PROBE_TIMEOUT) -> TesseractInfo:
     path = _find(cmd, "Tesseract OCR", TESSERACT_APT)
-    out = _run_probe([path, "--version"], "Tesseract", TESSERACT_APT)
+    out = _run_probe([path, "--version"], "Tesseract", TESSERACT_APT, timeout)
     # Tesseract 4/5 print the version on stdout; some builds print it on stderr.
     text = out.stdout + out.stderr
     m = re.search(r"tesseract\s+v?(\d+(?:\.\d+)*\S*)", text, re.IGNORECASE)
     if out.returncode != 0 or m is None:
         raise MissingDependencyError(f"Tesseract at {path} does not run properly; "
                                      f"reinstall it with: {TESSERACT_APT}")
-    langs = _run_probe([path, "--list-langs"], "Tesseract", TESSERACT_APT)
+    langs = _run_probe([path, "--list-langs"], "Tesseract", TESSERACT_APT, timeout)
     # First line is 'List of available languages in "...":'; the rest are names.
     names = [ln.strip() for ln in (langs.stdout or langs.stderr).splitlines()[1:]]
     return TesseractInfo(m.group(1), tuple(n for n in names if n), path)
 
 
+@dataclass(frozen=True)
+class TesseractEngine:
+    """The ``tesseract`` program, run once per page image on a temporary PNG.
+
+    ``cmd``: the program (a name on PATH or a path).  ``timeout``: seconds per page.
+    ``threads``: OMP_THREAD_LIMIT for Tesseract unless the user's environment sets it.
+    ``args``: more command-line options (e.g. ``("--psm", "6")``); ``--dpi`` is added
+    from the image unless given here.
+    """
+
+    cmd: str = "tesseract"
+    timeout: float = OCR_TIMEOUT
+    probe_timeout: float = PROBE_TIMEOUT
+    threads: int = 1
+    args: tuple[str, ...] = ()
+
+    name = "tesseract"  # a class attribute, not a field: the registry's name for it
+
+    def probe(self) -> TesseractInfo:
+        """Version, languages and path; cached per command, so once per process."""
+        return _probe_cached(self.cmd, self.probe_timeout)
+
+    def version(self) -> str:
+        return self.probe().version
+
+    def languages(self) -> tuple[str, ...]:
+        return self.probe().languages
+
+    def image_to_text(self, image: Image, lang: str) -> str:
+        return self._run(image, lang, "txt").decode("utf-8")
+
+    def image_to_hocr(self, image: Image, lang: str) -> str:
+        # tessedit_create_hocr before the other options: the command line pytesseract built.
+        return self._run(image, lang, "hocr", ("-c", "tessedit_create_hocr=1")).decode("utf-8")
+
+    def _run(self, image: Image, lang: str, fmt: str, first: tuple[str, ...] = ()) -> bytes:
+        """Tesseract's output file ``fmt`` (txt, hocr) for ``image``."""
+        program = self.probe().path
+        with tempfile.TemporaryDirectory(prefix="vnrestore-tess-") as tmp:
+            src, base = os.path.join(tmp, "page.png"), os.path.join(tmp, "page")
+            _flatten_alpha(image).save(src, format="PNG")  # lossless, whatever the input was
+            self._call([program, src, base, "-l", lang, *first, *self._options(image), fmt])
+            with open(f"{base}.{fmt}", "rb") as fh:
+                return fh.read()
+
+    def _options(self, image: Image) -> list[str]:
+        """``args`` and the resolution: without ``--dpi`` Tesseract guesses 70 dpi and
+        filters text by a wrong size.  Metadata wins, else the page-size estimate, else 300."""
+        if "--dpi" in self.args:
+            return list(self.args)
+        return [*self.args, "--dpi", str(round(estimate_dpi(image) or TARGET_DPI))]
+
+    def _call(self, cmd: list[str]) -> None:
+        try:
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=self.timeout, env=self._env(), check=False)
+        except subprocess.TimeoutExpired as exc:  # run() has killed it
+            raise OcrError(f"Tesseract took longer than {self.timeout:g} s") from exc
+        except OSError as exc:  # gone or not executable since the probe
+            raise MissingDependencyError(f"Tesseract at {cmd[0]} does not run ({exc}); "
+                                         f"reinstall it with: {TESSERACT_APT}") from exc
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        if done.returncode != 0:
+            last = stderr.splitlines()[-1] if stderr else "no message"
+            raise OcrError(f"Tesseract failed (exit {done.returncode}): {last}")
+        if stderr:
+            log.debug("tesseract: %s", stderr)
+
+    def _env(self) -> dict[str, str]:
+        """The environment of the tesseract process (ours is left alone).
+
+        Tesseract's OpenMP threads make it several times *slower* on small machines (on 2
+        cores: 10.8 s against 2.8 s for an A4 page, benchmarks/ocr_run.py); vnrestore runs
+        pages in parallel with --jobs instead.  A value the user set is kept.
+        """
+        env = dict(os.environ)
+        env.setdefault("OMP_THREAD_LIMIT", str(self.threads))
+        return env
+
+
+def _flatten_alpha(image: Image) -> Image:
+    """Transparent areas onto white paper (as pytesseract did: Tesseract ignores alpha)."""
+    if "A" not in image.getbands():
+        return image
+    from PIL import Image as _Image
+
+    background = _Image.new("RGB", image.size, (255, 255, 255))
+    background.paste(image, (0, 0), image.getchannel("A"))
+    return background
+
+
+# Engines by name.  A plugin adds itself with ``register_engine``; ``get_engine`` also
+# loads "module:factory" names, so an engine outside vnrestore needs no registration.
+ENGINES: dict[str, Callable[[], OcrEngine]] = {"tesseract": TesseractEngine}
+ENGINE_ENV = "VNRESTORE_OCR_ENGINE"  # the engine when none is given (default: tesseract)
+
+
+def register_engine(name: str, factory: Callable[[], OcrEngine]) -> None:
+    """Make ``get_engine(name)`` call ``factory`` (a class or a function)."""
+    ENGINES[name] = factory
+
+
+def get_engine(engine: str | OcrEngine | None = None) -> OcrEngine:
+    """An engine: given as an object, by a registered name, by "module:factory", or
+    (None) the one named by ``$VNRESTORE_OCR_ENGINE``, else Tesseract."""
+    if engine is None:
+        engine = os.environ.get(ENGINE_ENV) or "tesseract"
+    if not isinstance(engine, str):
+        return engine
+    if engine in ENGINES:
+        return ENGINES[engine]()
+    if ":" in engine:
+        module, _, attr = engine.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise UsageError(f"OCR engine {engine!r} cannot be loaded: {exc}") from exc
+        return factory()
+    raise UsageError(f"unknown OCR engine {engine!r} (known: {', '.join(sorted(ENGINES))}; "
+                     "or module:factory)")
+
+
 def probe_tesseract() -> TesseractInfo:
-    """Version and installed languages of ``TESSERACT_CMD``; cached per command."""
-    return _probe_cached(TESSERACT_CMD)
+    """Version, languages and path of the ``tesseract`` on PATH; cached."""
+    return TesseractEngine().probe()
 
 
-def choose_lang(requested: str | None = None) -> tuple[str, str | None]:
-    """The Tesseract language to use and an optional warning for the user.
+def choose_lang(requested: str | None = None,
+                engine: str | OcrEngine | None = None) -> tuple[str, str | None]:
+    """The OCR language to use and an optional warning for the user.
 
     ``vie`` when installed (much better input for us), else ``eng`` with a warning.
     ``requested`` (e.g. ``"eng"`` or ``"vie+eng"``) overrides, but each part must exist.
     """
-    installed = set(probe_tesseract().languages)
+    installed = set(get_engine(engine).languages())
     if requested:
         missing = [p for p in requested.split("+") if p not in installed]
         if missing:
@@ -405,64 +570,28 @@ def preprocess(image: Image, options: Preprocess | None = None) -> Image:
 
 # --------------------------------------------------------------------------- OCR
 
-def _pytesseract():
-    import pytesseract
-
-    # Tesseract's OpenMP threads make it several times *slower* on small machines (on 2
-    # cores: 10.8 s against 2.8 s for an A4 page, benchmarks/ocr_run.py); vnrestore runs
-    # pages in parallel with --jobs instead.  A value the user set is kept.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-    pytesseract.pytesseract.tesseract_cmd = probe_tesseract().path
-    return pytesseract
+def ocr_image(image: Image, lang: str, engine: str | OcrEngine | None = None) -> str:
+    """Plain text of one image (``engine``: see ``get_engine``)."""
+    return get_engine(engine).image_to_text(image, lang)
 
 
-def _call_tesseract(func: Callable[[], object]) -> object:
-    import pytesseract
-
-    try:
-        return func()
-    except pytesseract.TesseractNotFoundError as exc:
-        raise MissingDependencyError(f"Tesseract not found; install it with: "
-                                     f"{TESSERACT_APT}") from exc
-
-
-def _with_dpi(image: Image, config: str) -> str:
-    """Tell Tesseract the resolution: without it, it guesses 70 dpi and filters text by
-    a wrong size.  Metadata wins, else the page-size estimate, else 300."""
-    if "--dpi" in config:
-        return config
-    dpi = estimate_dpi(image) or TARGET_DPI
-    return f"{config} --dpi {round(dpi)}".strip()
-
-
-def ocr_image(image: Image, lang: str, config: str = "") -> str:
-    """Plain text of one image."""
-    tess = _pytesseract()
-    config = _with_dpi(image, config)
-    return str(_call_tesseract(lambda: tess.image_to_string(
-        image, lang=lang, config=config, timeout=OCR_TIMEOUT)))
-
-
-def ocr_hocr(image: Image, lang: str, config: str = "") -> str:
+def ocr_hocr(image: Image, lang: str, engine: str | OcrEngine | None = None) -> str:
     """hOCR (XHTML with a bbox for every line and word) of one image."""
-    tess = _pytesseract()
-    config = _with_dpi(image, config)
-    data = _call_tesseract(lambda: tess.image_to_pdf_or_hocr(
-        image, lang=lang, config=config, extension="hocr", timeout=OCR_TIMEOUT))
-    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+    return get_engine(engine).image_to_hocr(image, lang)
 
 
 def ocr_path(path: Path, lang: str | None = None, preprocess: Preprocess | None = None,
              use_text_layer: bool = False,
-             warn: Callable[[str], None] | None = None) -> list[str]:
+             warn: Callable[[str], None] | None = None,
+             engine: str | OcrEngine | None = None) -> list[str]:
     """OCR every page of an image or PDF: one text per page.
 
     ``warn`` receives notices for the user (e.g. falling back to ``eng``); the default
     logs them.  Pages taken from a PDF text layer are returned as they are.
     """
     options = preprocess if preprocess is not None else Preprocess()
-    chosen, warning = choose_lang(lang)
+    ocr_engine = get_engine(engine)
+    chosen, warning = choose_lang(lang, ocr_engine)
     if warning:
         (warn or log.warning)(warning)
     texts = []
@@ -470,7 +599,7 @@ def ocr_path(path: Path, lang: str | None = None, preprocess: Preprocess | None 
         if page.text is not None:
             texts.append(page.text)
         else:
-            texts.append(ocr_image(_preprocess_fn(page.image, options), chosen))
+            texts.append(ocr_engine.image_to_text(_preprocess_fn(page.image, options), chosen))
     return texts
 
 
