@@ -573,6 +573,7 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
     else:
         by_lang = "vie-ocr" if opts.lang.split("+")[0] == "vie" else "auto"
         page_job = replace(job, source=opts.source or by_lang)
+        assert page.image is not None  # a page is text or an image
         image = ocr.preprocess(page.image, pre)
         if opts.hocr:
             hocr = engine.image_to_hocr(image, opts.lang)

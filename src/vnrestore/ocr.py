@@ -15,6 +15,7 @@ when the engine fails on a page).
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib
 import logging
@@ -518,9 +519,10 @@ def estimate_skew(image: Image, max_angle: float = 5.0) -> float:
         hist = np.bincount((rows - rows.min()).astype(np.int64))
         return float(np.dot(hist, hist))
 
-    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5), key=score)
-    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
-    return float(round(max(fine, key=score), 2))
+    best = max(np.arange(-max_angle, max_angle + 1e-9, 0.5).tolist(), key=score)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05).tolist()
+    finest: float = max(fine, key=score)
+    return round(finest, 2)
 
 
 def deskew(image: Image, max_angle: float = 5.0) -> Image:
@@ -599,6 +601,7 @@ def ocr_path(path: Path, lang: str | None = None, preprocess: Preprocess | None 
         if page.text is not None:
             texts.append(page.text)
         else:
+            assert page.image is not None  # a page is text or an image
             texts.append(ocr_engine.image_to_text(_preprocess_fn(page.image, options), chosen))
     return texts
 
@@ -614,6 +617,12 @@ _WORD_RE = re.compile(r"(<span\b[^>]*\bclass=(['\"])ocrx_word\2[^>]*>)(.*?)(</sp
                       re.DOTALL)
 # Word content may be wrapped in <strong>/<em> (older Tesseract): keep those tags.
 _INNER_RE = re.compile(r"^((?:\s*<[^/][^>]*>)*)(.*?)((?:</[^>]+>\s*)*)$", re.DOTALL)
+
+
+def _inner(content: str) -> re.Match[str]:
+    m = _INNER_RE.match(content)
+    assert m is not None  # every part of the pattern is optional
+    return m
 
 
 def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]) -> str:
@@ -633,7 +642,7 @@ def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]
         groups.setdefault(li, []).append(w)
     new_inner: dict[int, str] = {}
     for group in groups.values():
-        parts = [_INNER_RE.match(w.group(3)) for w in group]
+        parts = [_inner(w.group(3)) for w in group]
         old = [html.unescape(re.sub(r"<[^>]+>", "", p.group(2))) for p in parts]
         new = list(replacements(old))
         if len(new) != len(old):
@@ -667,11 +676,20 @@ def merge_hocr(pages: list[str], lang: str, source_name: str) -> str:
     for n, page in enumerate(pages, start=1):
         m = _BODY_RE.search(page)
         body = m.group(1) if m else ""
-        body = _ID_RE.sub(lambda i, n=n: f"id={i[1]}{i[2]}_{n}{i[3] or ''}{i[1]}", body)
-        body = _PAGE_TITLE_RE.sub(lambda t, n=n: t[1] + _page_title(t[4], n, source_name)
-                                  + t[5] + f" lang='{html.escape(lang)}'", body, count=1)
+        body = _ID_RE.sub(functools.partial(_page_id, n), body)
+        body = _PAGE_TITLE_RE.sub(functools.partial(_page_attrs, n, source_name, lang), body,
+                                  count=1)
         bodies.append(body.strip("\n"))
     return f"{head}<body>\n" + "\n".join(bodies) + "\n </body>\n</html>\n"
+
+
+def _page_id(number: int, m: re.Match[str]) -> str:
+    return f"id={m[1]}{m[2]}_{number}{m[3] or ''}{m[1]}"
+
+
+def _page_attrs(number: int, source_name: str, lang: str, m: re.Match[str]) -> str:
+    return m[1] + _page_title(m[4], number, source_name) + m[5] + \
+        f" lang='{html.escape(lang)}'"
 
 
 def _page_title(title: str, number: int, source_name: str) -> str:

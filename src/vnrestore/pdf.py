@@ -614,6 +614,7 @@ class _Stripper:
         if old:
             kept = [(operands, op) for operands, op in kept
                     if not (str(op) == "Do" and operands and str(operands[0]) in old)]
+            assert resources is not None  # a layer was found in them
             for name in old:
                 del resources.XObject[name]
         if removed or old:
@@ -624,7 +625,9 @@ class _Stripper:
         """(operators kept, invisible shows removed, invisible shows in forms drawn)."""
         from pikepdf import Operator
 
-        mode, stack, kept, removed, nested = 0, [], [], 0, 0
+        mode, removed, nested = 0, 0, 0
+        stack: list[int] = []
+        kept: list = []
         for i, (operands, op) in enumerate(ops):
             name = str(op)
             if name == "q":
@@ -709,8 +712,10 @@ def _own_resources(page: pikepdf.Page) -> pikepdf.Dictionary:
         while node is not None and inherited is None:
             inherited = node.get("/Resources")
             node = node.get("/Parent")
-        obj.Resources = Dictionary(inherited) if inherited is not None else Dictionary()
-    return obj.Resources
+        copied = Dictionary(inherited) if inherited is not None else None  # type: ignore[arg-type]
+        obj.Resources = copied if copied is not None else Dictionary()
+    resources: pikepdf.Dictionary = obj.Resources  # type: ignore[assignment]
+    return resources
 
 
 def _add_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, words: Sequence[Word],
@@ -730,7 +735,7 @@ def _add_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, words: Sequence[Word],
     resources = _own_resources(page)
     if "/XObject" not in resources:
         resources.XObject = Dictionary()
-    name = _free_name(resources.XObject, LAYER_NAME)
+    name = _free_name(resources.XObject, LAYER_NAME)  # type: ignore[arg-type]
     resources.XObject[name] = form
     page.contents_add(pdf.make_stream(f"q {name} Do Q\n".encode("ascii")), prepend=True)
 

@@ -242,7 +242,7 @@ def mine_phrases(counts: Counts, min_count: int, min_pmi: float,
     """
     ext = extensions(counts)
     stop = boundary_words()
-    empty = (Counter(), Counter())
+    empty: tuple[Counter, Counter] = (Counter(), Counter())
     out: dict[str, float] = {}
     for n in range(2, min(len(counts.ngrams), MAX_N + 1)):
         for gram, c in counts.ngrams[n].items():
