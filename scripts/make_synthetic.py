@@ -3,7 +3,8 @@
 
 Renders prose paragraphs of legal / news / wiki documents as scan-like pages, degrades
 them, OCRs them with Tesseract (``eng``: the garbling users have; ``vie``) and writes one
-JSON record per aligned line: ``{"doc", "page", "font", "level", "lang", "source", "ocr"}``.
+JSON record per aligned line: ``{"doc", "page", "font", "level", "lang", "engine",
+"source", "ocr"}`` (``engine``: the OCR program and its version).
 
 Examples::
 

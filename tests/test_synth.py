@@ -102,7 +102,8 @@ def test_generator_is_deterministic_and_aligned(fonts):
     first = synth.synthesize(lines, seed=3, level="moderate", fonts=fonts[:1])
     again = synth.synthesize(lines, seed=3, level="moderate", fonts=fonts[:1], langs=["vie"])
     assert again == [r for r in first if r["lang"] == "vie"]  # same seed, same page
-    keys = {"doc", "page", "font", "level", "lang", "source", "ocr"}
+    keys = {"doc", "page", "font", "level", "lang", "engine", "source", "ocr"}
+    assert all(r["engine"].startswith("tesseract ") for r in first)  # the tables record it
     assert first and all(set(r) == keys for r in first)
     by_lang = {lang: [r for r in first if r["lang"] == lang] for lang in ("eng", "vie")}
     assert all(len(recs) >= 2 for recs in by_lang.values())

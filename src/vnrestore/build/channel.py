@@ -149,6 +149,7 @@ class LangData:
     kinds: Counter = field(default_factory=Counter)  # exact / stripped / garbled / ...
     levels: Counter = field(default_factory=Counter)
     fonts: Counter = field(default_factory=Counter)
+    engines: Counter = field(default_factory=Counter)  # OCR engine and version per line
 
 
 def _forbidden(path: Path) -> bool:
@@ -176,6 +177,7 @@ def read_data(paths: Iterable[Path], langs: Iterable[str] | None = None) -> dict
                 ld.lines += 1
                 ld.levels[rec.get("level", "?")] += 1
                 ld.fonts[rec.get("font", "?")] += 1
+                ld.engines[rec.get("engine", "not recorded")] += 1
                 for kind, obs, true in token_pairs(rec["ocr"], rec["source"]):
                     if kind != "pair":
                         ld.kinds[kind] += 1
@@ -390,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-token", type=int, default=MIN_TOKEN_COUNT)
     p.add_argument("--k-char", type=float, default=K_CHAR, help="add-k toward the base letter")
     p.add_argument("--k-base", type=float, default=K_BASE, help="add-k toward the op type")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
     started = time.monotonic()
     langs = [x for x in args.langs.split(",") if x]
@@ -413,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             "garbled_share": round(ld.kinds["garbled"] / max(1, ld.kinds["garbled"]
                                    + ld.kinds["exact"] + ld.kinds["stripped"]), 4),
             "distinct_garbled_pairs": len(ld.pairs), "token_kinds": dict(ld.kinds),
-            "levels": dict(ld.levels), "fonts": dict(ld.fonts),
+            "levels": dict(ld.levels), "fonts": dict(ld.fonts), "ocr": dict(ld.engines),
+            "command": "python -m vnrestore.build channel " + " ".join(argv),
             "iterations": args.iterations, "k_char": args.k_char, "k_base": args.k_base,
             "min_token": args.min_token, "data": [x.name for x in args.data],
             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(seconds, 1),

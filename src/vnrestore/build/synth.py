@@ -445,8 +445,10 @@ def process_page(spec: PageSpec, threshold: float = 0.6) -> PageResult:
     """Render, degrade, OCR in each language and align: the records of one page."""
     import numpy as np
 
-    from ..ocr import ocr_image
+    from ..ocr import get_engine
 
+    engine = get_engine()
+    version = f"{engine.name} {engine.version()}"  # recorded: tables depend on the OCR
     rng = np.random.default_rng(spec.seed)
     lines = wrap_lines(spec.paragraphs, spec.width)
     if spec.max_lines is not None:
@@ -455,13 +457,13 @@ def process_page(spec: PageSpec, threshold: float = 0.6) -> PageResult:
     img = degrade(img, spec.level, rng)
     result = PageResult(spec, [ln.text for ln in lines])
     for lang in spec.langs:
-        text = ocr_image(img, lang)
+        text = engine.image_to_text(img, lang)
         result.ocr[lang] = text
         ocr_lines = _ocr_lines(text)
         for i, j, _ in align_lines(result.lines, ocr_lines, threshold):
             result.records.append({
                 "doc": spec.doc, "page": spec.page, "font": spec.font.family,
-                "level": spec.level, "lang": lang,
+                "level": spec.level, "lang": lang, "engine": version,
                 "source": result.lines[i], "ocr": ocr_lines[j],
             })
     return result
