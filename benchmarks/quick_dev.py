@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from datasets import make_sets  # noqa: E402
+from datasets import make_sets, ud_sets  # noqa: E402
 from run import DATA, SEEDS  # noqa: E402
 
 from vnrestore.config import DEFAULT, RestoreConfig  # noqa: E402
@@ -24,15 +24,16 @@ from vnrestore.evaluate import score_lines  # noqa: E402
 from vnrestore.pipeline import get_restorer  # noqa: E402
 
 
-def dev_sets() -> dict[str, tuple[Path, Path, str]]:
-    """{name: (input, gold, source)}."""
-    sets = {name: (inp, gold, "auto") for name, (inp, gold) in make_sets(dev=True).items()
-            if name.endswith("stripped") or name == "dev-news-correct"}
+def dev_sets() -> dict[str, tuple[Path, Path]]:
+    """{name: (input, gold)}: every set is restored in the default mode, as users do."""
+    sets = {name: pair for name, pair in make_sets(dev=True).items()
+            if name.endswith("stripped") or name in ("dev-news-correct", "dev-wiki-correct")}
+    sets.update(ud_sets())
     seed = SEEDS / "thuong-xuan-2024"
-    sets["seed"] = (seed.with_suffix(".ocr.txt"), seed.with_suffix(".gold.txt"), "auto")
-    for name, source in (("dev-eng-moderate", "auto"), ("dev-vie-degraded", "vie-ocr")):
+    sets["seed"] = (seed.with_suffix(".ocr.txt"), seed.with_suffix(".gold.txt"))
+    for name in ("dev-eng-moderate", "dev-vie-clean", "dev-vie-degraded"):
         if (DATA / f"{name}.ocr.txt").exists():  # made by benchmarks/tune.py
-            sets[name] = (DATA / f"{name}.ocr.txt", DATA / f"{name}.gold.txt", source)
+            sets[name] = (DATA / f"{name}.ocr.txt", DATA / f"{name}.gold.txt")
     return sets
 
 
@@ -50,10 +51,10 @@ def config_from(settings: list[str]) -> RestoreConfig:
 def main() -> None:
     restorer = get_restorer((), config_from(sys.argv[1:]))
     cells, seconds = [], 0.0
-    for name, (inp, gold, source) in dev_sets().items():
+    for name, (inp, gold) in dev_sets().items():
         text = inp.read_text(encoding="utf-8")
         start = time.perf_counter()
-        out = restorer.restore(text, source=source, explain=False, confidence=False).text
+        out = restorer.restore(text, explain=False, confidence=False).text
         seconds += time.perf_counter() - start
         Path(f"/tmp/dev-{name}.txt").write_text(out, encoding="utf-8")
         s = score_lines(gold.read_text(encoding="utf-8").split("\n"), out.split("\n"))

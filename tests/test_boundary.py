@@ -229,6 +229,8 @@ def test_report_never_lists_a_likelier_alternative(tmp_path):
     report = tmp_path / "r.jsonl"
     assert run("clean", "-q", str(SAMPLE), "--report", str(report)).exit_code == 0
     rows = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    estimate, *rows = rows  # the first row says what the text was read as
+    assert estimate["kind"] == "estimate" and estimate["reading"] == "garbled"
     assert len(rows) > 1000
     assert all(row["confidence"] >= p for row in rows for _, p in row["alternatives"])
     text = SAMPLE.read_text(encoding="utf-8")

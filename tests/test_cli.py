@@ -35,6 +35,8 @@ def test_file_to_output_file_and_report(tmp_path):
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8") == GOOD
     rows = [json.loads(x) for x in rep.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["kind"] == "estimate"
+    rows = rows[1:]
     assert {row["original"] for row in rows} >= {"Tang", "nudc", "d6i"}
     assert all(row["line"] == 1 and 0 <= row["confidence"] <= 1 for row in rows)
 
@@ -150,8 +152,11 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, mode):
     before = src.read_bytes()
     out = tmp_path / "out.txt"
     args = ["-o", str(out)] if mode == "output" else ["--in-place"]
+    # A shell running us in the background may have SIGINT ignored, and a child that
+    # starts with it ignored keeps it so: give it the default, as a terminal would.
     p = subprocess.Popen([sys.executable, "-m", "vnrestore", "clean", "-q", str(src), *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Into the restoration: the temporary output exists once the first chunk is read
     # (a signal during start-up, on a loaded machine, would test the imports instead).
     deadline = time.monotonic() + 60

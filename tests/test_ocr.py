@@ -467,7 +467,9 @@ def test_fake_ocr_text_report_and_jobs_keep_input_order(tmp_path):
     rows = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines()]
     assert {row["file"] for row in rows} == {a, b, str(tiff)}
     assert {row["page"] for row in rows if row["file"] == str(tiff)} == {1, 2}
-    assert any(r["original"] == "ciia" and r["replacement"] == "của" for r in rows)
+    assert any(r.get("original") == "ciia" and r["replacement"] == "của" for r in rows)
+    estimates = [row for row in rows if row["kind"] == "estimate"]
+    assert len(estimates) == 4 and {row["reading"] for row in estimates} == {"garbled"}
     assert "3 files, 4 pages, 53 words" in r.stderr
 
 

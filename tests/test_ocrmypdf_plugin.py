@@ -92,15 +92,9 @@ def test_not_registered_as_an_entry_point():
     assert not [ep for ep in eps if ep.value.startswith("vnrestore")]
 
 
-@pytest.mark.parametrize("languages, source", [
-    (["vie"], "vie-ocr"), (["vie", "eng"], "vie-ocr"), (["eng"], "auto"), (None, "auto")])
-def test_source_follows_the_ocr_language(languages, source):
-    assert plugin.source_for(languages) == source
-
-
 def test_engine_restores_what_tesseract_wrote(tmp_path, monkeypatch):
-    """The wiring without Tesseract: the base engine's output files are rewritten, with
-    the source of the OCR language."""
+    """The wiring without Tesseract: the base engine's output files are rewritten, the
+    source estimated from the words (here garbled, whatever -l says)."""
     from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
 
     def fake_tesseract(input_file, output_hocr, output_text, options):
@@ -115,7 +109,7 @@ def test_engine_restores_what_tesseract_wrote(tmp_path, monkeypatch):
     engine = plugin.get_ocr_engine(SimpleNamespace(ocr_engine="auto"))
     hocr, text = tmp_path / "p.hocr", tmp_path / "p.txt"
     engine.generate_hocr(tmp_path / "p.png", hocr, text, SimpleNamespace(languages=["vie"]))
-    assert seen == ["vie-ocr"]
+    assert seen == ["auto"]
     assert text.read_text(encoding="utf-8") == \
         "Kết luận số 57-KL/TW của\nBộ Chính trị\n\n"
     restored = hocr.read_text(encoding="utf-8")

@@ -97,10 +97,22 @@ class Counts:
         self.changed += len(changes) if job.confidence else result.changed
         self.uncertain += sum(e.confidence < job.uncertain_below for e in changes)
         if job.explain:  # only a --report needs the edits kept
+            self.edits.extend(estimate_rows(result, self.lines, extra))
             self.edits.extend(report_row(e, self.lines, self.chars, extra)
                               for e in result.edits)
         self.lines += chunk.count("\n")
         self.chars += len(chunk)
+
+
+def estimate_rows(result: Result, lines: int = 0, extra: dict | None = None) -> list[dict]:
+    """What each part of a text was read as (report rows of kind "estimate"; "lines" are
+    1-based, first and last)."""
+    rows = []
+    for region in result.regions:
+        row = {"kind": "estimate", **region.describe()}
+        row["lines"] = [n + 1 + lines for n in row["lines"]]
+        rows.append({**row, **(extra or {})})
+    return rows
 
 
 def report_row(edit, lines: int = 0, chars: int = 0, extra: dict | None = None) -> dict:
@@ -400,6 +412,7 @@ def _run_stream(job: Job, opts: CleanOptions) -> ExitCode:
                 result = job.run(chunk)
                 write_result(job, result, counts.lines, out)
                 out.flush()
+                reporter.write_report("<stdin>", estimate_rows(result, counts.lines))
                 reporter.write_report("<stdin>", (report_row(e, counts.lines, counts.chars)
                                                   for e in result.edits))
                 counts.add(replace(job, explain=False), chunk, result)
@@ -439,7 +452,7 @@ class OcrOptions:
     raw: bool = False
     hocr: bool = False
     use_text_layer: bool = False
-    source: str | None = None  # None: text OCR'd here by its language, text layers "auto"
+    source: str | None = None  # None: "auto", estimated from the text of each page
     preprocess: tuple[str, ...] = ("grayscale", "upscale", "binarize", "deskew")
     jobs: int = 1
     report: Path | None = None
@@ -571,8 +584,7 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
         page_job = replace(job, source=opts.source or "auto")
         text = page.text
     else:
-        by_lang = "vie-ocr" if opts.lang.split("+")[0] == "vie" else "auto"
-        page_job = replace(job, source=opts.source or by_lang)
+        page_job = replace(job, source=opts.source or "auto")
         assert page.image is not None  # a page is text or an image
         image = ocr.preprocess(page.image, pre)
         if opts.hocr:

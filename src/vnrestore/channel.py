@@ -21,7 +21,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -480,21 +480,6 @@ class ChannelParams:
         odd_share = (odd + prior * clean_odd) / (total + prior)
         garble = min(max((odd_share - clean_odd) * config.garble_scale, 0.001), 0.6)
         return cls(drop=drop, garble=garble, **settings)  # type: ignore[arg-type]
-
-    def for_source(self, source: str, config: RestoreConfig = DEFAULT) -> ChannelParams:
-        """The parameters for text from ``source`` ("vie-ocr": the Tesseract-vie channel).
-
-        Tesseract-vie garbles mostly into other valid syllables ("dàn" for "dân"), which
-        the per-document estimate cannot see: its garble rate has a floor, from the
-        learned table's training scans (``config.vie_share_scale``) or else fixed."""
-        if source == "vie-ocr":
-            share = self._model("vie").meta.get("garbled_share")
-            floor = config.vie_ocr_garble if share is None else config.vie_share_scale * share
-            return replace(self, garble=max(self.garble, floor), lang="vie")
-        return self
-
-    def _model(self, lang: str) -> ChannelModel:
-        return get_model(lang, self.hand_weight, self.min_evidence)
 
     def cost(self, observed: str, true: str) -> float:
         """-ln P(observed | true) for a lowercased OCR string and a lowercase syllable."""

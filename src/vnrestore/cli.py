@@ -58,6 +58,7 @@ Lexicon = Annotated[list[Path] | None, typer.Option(
 
 class Source(str, Enum):
     auto = "auto"
+    ocr = "ocr"
     vie_ocr = "vie-ocr"
 
 
@@ -168,9 +169,10 @@ def clean(
     lexicon: Lexicon = None,
     tone_style: Tone = ToneStyle.old,
     source: Annotated[Source, typer.Option(
-        help="auto: estimate error rates from the text; vie-ocr: output of Tesseract's "
-             "Vietnamese model (also corrects misread marks on valid-looking words).")
-                      ] = Source.auto,
+        help="How the text was made: auto (read off the text: clean, marks stripped, "
+             "OCR without Vietnamese, or Tesseract's Vietnamese model; per part of a "
+             "mixed file); ocr (a model without Vietnamese, or marks stripped); vie-ocr "
+             "(a Vietnamese model).")] = Source.auto,
     encoding: Annotated[str | None, typer.Option(
         help="Input encoding (default: detect; utf-8, utf-16, cp1258, tcvn3, vni, viqr).")
                         ] = None,
@@ -232,8 +234,8 @@ def ocr(
         "--use-text-layer", help="Use a PDF's own text layer instead of OCR where it has "
                                  "one (restored like any text, see --source).")] = False,
     source: Annotated[Source | None, typer.Option(
-        help="How to restore: auto or vie-ocr [default: vie-ocr for text OCR'd with vie, "
-             "else auto].")] = None,
+        help="How the text was made, as in clean [default: auto, read off each page's "
+             "text].")] = None,
     no_preprocess: Annotated[list[str] | None, typer.Option(
         "--no", help="Skip a preprocessing step: grayscale, upscale, binarize, deskew.")
                              ] = None,
@@ -279,8 +281,8 @@ def pdf(
     lexicon: Lexicon = None,
     tone_style: Tone = ToneStyle.old,
     source: Annotated[Source, typer.Option(
-        help="auto: estimate error rates from the layer's words; vie-ocr: the layer was "
-             "made by Tesseract's Vietnamese model.")] = Source.auto,
+        help="How the layer was made, as in clean [default: auto, read off its words].")
+                      ] = Source.auto,
     quiet: Quiet = False,
     _v: Verbose = False,
 ) -> None:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SOURCES = ("auto", "vie-ocr")
+# Where text comes from: "auto" reads it off the text (vnrestore.detect); "ocr" is OCR
+# by a model without Vietnamese, or text stripped of its marks; "vie-ocr" is Tesseract's
+# Vietnamese model.
+SOURCES = ("auto", "ocr", "vie-ocr")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class RestoreConfig:
     #: own term (--lexicon), which should win ties.
     name_bonus: float = 2.0
     user_bonus: float = 4.0
+    #: In text by a writer of Vietnamese (the "vie" channel), a capitalized word inside a
+    #: sentence is a name, written as it is: reading it otherwise costs this many nats
+    #: more (the language model turned names into common words: Thanh -> Thành, Hai ->
+    #: Hải).  Dev, pages of Tesseract-vie output and 15-line documents of correct text:
+    #: 0 -> 2 took correct UD text from 99.950% to 99.968% of words unchanged and degraded
+    #: pages from 92.56% to 92.76%; 1.5, 3 and 5 did no better.
+    name_keep: float = 2.0
     #: Character edits allowed when a run of words is matched to a name or term.
     fuzzy_phrase: int = 2
     #: Bonus (nats) for consecutive syllables forming a word or term of the lexicons.
@@ -77,20 +87,36 @@ class RestoreConfig:
     estimate_prior: int = 5
     #: Garble rate per unit of excess odd-token share.
     garble_scale: float = 3.0
-    #: Garble floor for Tesseract-vie text without a learned table (dev: 60% fewer word
-    #: errors at 0.01, while correct text would lose ~0.1% of its words).
-    vie_ocr_garble: float = 0.01
-    #: With a table, the floor is this times its training scans' garbled share: twice it
-    #: fixed more words of degraded dev pages (91.7% -> 92.5%) while clean dev pages stayed
-    #: above plain Tesseract (99.67% against 99.60%).
-    vie_share_scale: float = 2.0
 
     # --- decoder (decode.py) -------------------------------------------------------------
-    #: Weight of the language model against the channel, per source (each channel table
-    #: has its own scale).  tune.py on the seed and synthetic dev scans; for Tesseract-vie
-    #: text 1.5 fixed more words of degraded pages but changed correct words of clean ones.
+    #: Weight of the language model against the channel, per channel table (each has its
+    #: own scale): "eng" for text OCR'd without Vietnamese or stripped, "vie" for text
+    #: with Vietnamese letters.  tune.py on the seed and synthetic dev scans; for
+    #: Tesseract-vie text 1.5 fixed more words of degraded pages but changed correct words.
     lm_weight_auto: float = 0.6
     lm_weight_vie_ocr: float = 1.0
+
+    # --- source detection (detect.py, Restorer.estimate) -----------------------------
+    #: A text is read with the Vietnamese channel when at least this share of its words
+    #: have a letter only Vietnamese writes (dev: ~0.55 for clean text and Tesseract-vie
+    #: output of every register, 0.000 for garbled OCR, stripped text and the seeds).
+    viet_share_min: float = 0.15
+    #: Its misreading rate is estimated by hard EM on a sample of about this many words:
+    #: decode at em_start, take the share of words the decoder reads as misread, decode
+    #: again at that rate (em_iterations times).  Dev: clean text settles at 1-2 in
+    #: 10,000, Tesseract-vie pages at 0.3-0.7%, degraded ones at ~7%.
+    em_sample_words: int = 3000
+    #: A document is judged in parts of about this many words (or by pages, when it has
+    #: form feeds): a part OCR'd without Vietnamese among parts with it (or the other way
+    #: round) gets an estimate of its own.
+    region_words: int = 500
+    em_start: float = 0.01
+    em_iterations: int = 2
+    em_floor: float = 0.0001
+    em_ceiling: float = 0.2
+    #: The decoder sees only the misreadings it can fix, so the estimate runs low on OCR
+    #: output; it is scaled by this (clean text, near the floor, stays near it).
+    em_scale: float = 1.0
     #: Before the trigram search, keep per position the candidates whose bigram
     #: max-marginal is within keep_margin nats of the best, at least keep_min and at most
     #: keep_max.  Dev: a margin of 5 gave exactly the words of 8, ~1.7x faster; 4 lost 0.1%
@@ -114,10 +140,9 @@ class RestoreConfig:
     #: "?", the summary's count).
     uncertain_below: float = 0.6
 
-    def lm_weight(self, source: str) -> float:
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        return self.lm_weight_vie_ocr if source == "vie-ocr" else self.lm_weight_auto
+    def lm_weight(self, channel: str) -> float:
+        """The LM weight of text priced by the channel table ``channel`` (OCR language)."""
+        return self.lm_weight_vie_ocr if channel == "vie" else self.lm_weight_auto
 
 
 DEFAULT = RestoreConfig()

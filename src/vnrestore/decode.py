@@ -261,10 +261,10 @@ class Decoder:
         self._pair_keys = np.unique(pairs.astype(np.int64))  # sorted, for vector lookups
 
     @classmethod
-    def for_source(cls, lm: LanguageModelLike, pairs: np.ndarray, config: RestoreConfig,
-                   source: str) -> Decoder:
-        """The decoder of text from ``source`` under ``config``."""
-        return cls(lm, pairs, config.pair_bonus, config.lm_weight(source), config=config)
+    def for_channel(cls, lm: LanguageModelLike, pairs: np.ndarray, config: RestoreConfig,
+                    channel: str) -> Decoder:
+        """The decoder of text priced by the channel table ``channel`` under ``config``."""
+        return cls(lm, pairs, config.pair_bonus, config.lm_weight(channel), config=config)
 
     def decode(self, lattice: Sequence[Sequence[Candidate]]) -> list[Decision]:
         return self.decode_many([lattice])[0]

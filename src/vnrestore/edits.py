@@ -60,6 +60,7 @@ class Result:
     normalized: str = ""  # the input after stage 1
     changed: int = 0  # tokens changed (also when the edits were not kept)
     original: str = ""  # the input, which edit offsets refer to
+    regions: list = field(default_factory=list)  # pipeline.Region: the estimates made
 
 
 def apply_edits(original: str, edits: Sequence[Edit]) -> str:

@@ -4,9 +4,9 @@
     ocrmypdf --plugin vnrestore.ocrmypdf -l eng --sidecar out.txt in.pdf out.pdf
 
 The PDF's text layer and the ``--sidecar`` text get the restored words; the hOCR keeps
-Tesseract's boxes, so OCRmyPDF places each corrected word where Tesseract saw it.  With
-``-l vie`` (alone or with other languages) the words are restored as Tesseract-vie output
-(source "vie-ocr"), otherwise from the text alone ("auto").
+Tesseract's boxes, so OCRmyPDF places each corrected word where Tesseract saw it.  How
+each page was read (with a Vietnamese model or not) is estimated from its words, as
+``vnrestore clean`` does (``vnrestore.detect``), whatever ``-l`` says.
 
 Deliberately not registered as an ``ocrmypdf`` entry point: installed plugins run on every
 OCRmyPDF job of the machine, and this one must only run when asked for.
@@ -39,11 +39,6 @@ TONE_STYLE = "old"
 # (--use-threads); with worker processes the lock is never contended.
 _LOCK = threading.Lock()
 _SPLIT = re.compile(r"(\s+)")
-
-
-def source_for(languages: list[str] | None) -> str:
-    """The restorer's source for Tesseract's ``-l`` languages."""
-    return "vie-ocr" if "vie" in (languages or []) else "auto"
 
 
 def _restore_fn(source: str):
@@ -127,8 +122,7 @@ class VnrestoreTesseractEngine(TesseractOcrEngine):
     @staticmethod
     def generate_hocr(input_file, output_hocr, output_text, options) -> None:
         TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
-        restore_page_files(Path(output_hocr), Path(output_text),
-                           source_for(options.languages))
+        restore_page_files(Path(output_hocr), Path(output_text), "auto")
 
 
 @hookimpl

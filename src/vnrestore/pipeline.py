@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .candidates import Candidate, CandidateGenerator, Inventory
-from .channel import ChannelParams
+from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .decode import Decision, Decoder
+from .detect import features, reading
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
@@ -34,6 +37,31 @@ from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
 from .tokenize import Kind, Token, neighbour, tokenize
+
+
+class Para(NamedTuple):
+    """A paragraph's tokens and, once for every stage that counts them, its words."""
+
+    tokens: list[Token]
+    words: list[str]
+
+
+class Region(NamedTuple):
+    """Paragraphs estimated together (a document, or a part made differently)."""
+
+    params: ChannelParams
+    paragraphs: list[Para]
+
+    def describe(self, config: RestoreConfig = DEFAULT) -> dict:
+        """The estimate as a report row: lines (0-based, first and last), what the text
+        was read as, and its rates."""
+        p = self.params
+        return {"lines": [self.paragraphs[0].tokens[0].line,
+                          self.paragraphs[-1].tokens[-1].line],
+                "reading": reading(p.lang, p.drop, p.garble, config.clean_garble,
+                                   10 * config.em_floor),
+                "channel": p.lang, "drop": round(p.drop, 4), "garble": round(p.garble, 4)}
+
 
 __all__ = ["Edit", "Restorer", "Result", "apply_edits", "get_restorer", "restore",
            "restore_and_explain"]
@@ -63,9 +91,11 @@ class Restorer:
         self.config = config
         self.generator = CandidateGenerator(inventory, abbreviations, config)
         self.pairs = pairs
-        self.decoders = {source: Decoder.for_source(lm, pairs, config, source)
-                         for source in SOURCES}
+        # One decoder per channel table: the LM weight goes with the channel's scale.
+        self.decoders = {channel: Decoder.for_channel(lm, pairs, config, channel)
+                         for channel in ("eng", "vie")}
         self.render = Renderer()
+        self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
@@ -77,37 +107,87 @@ class Restorer:
         confidence = confidence or explain
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
-        decoder = self.decoders.get(source)
-        if decoder is None:
+        if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         norm = normalize(text)
         tokens = tokenize(norm.text)
-        if params is None:
-            params = self.estimate(tokens, source)
         # Where each line starts, for the edits' columns.
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
-        prepared = [self._slots(p, params, starts) for p in paragraphs(tokens, self.config)]
-        # All paragraphs are decoded in one call: the decoder batches them (much faster).
-        decisions = decoder.decode_many([[c for _, c in slots] for slots, _ in prepared],
-                                        confidence)
+        paras = _paras(tokens, self.config)
+        regions = [Region(params, paras)] if params is not None else \
+            self._regions(source, paras, starts)
+        prepared, decisions = [], []
+        for region in regions:
+            decoder = self.decoders["vie" if region.params.lang == "vie" else "eng"]
+            part = [self._slots(p.tokens, region.params, starts) for p in region.paragraphs]
+            # All paragraphs of a region in one call: the decoder batches them.
+            decisions += decoder.decode_many([[c for _, c in s] for s, _ in part],
+                                             confidence)
+            prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
             spans = [span for (slots, fixed), decs in zip(prepared, decisions, strict=True)
                      for span in self._spans(slots, fixed, decs, tone_style)]
-            return Result(apply_spans(norm.text, spans), [], params, norm.text, len(spans),
-                          text)
+            return Result(apply_spans(norm.text, spans), [], regions[0].params, norm.text,
+                          len(spans), text, regions)
         edits: list[Edit] = []
         for (slots, fixed), decs in zip(prepared, decisions, strict=True):
             edits.extend(self._edits(slots, fixed, decs, tone_style, starts, explain))
         changed = len(edits)
-        edits = to_raw(norm, edits)
-        return Result(apply_edits(text, edits), edits, params, norm.text, changed, text)
+        edits = to_raw(norm, sorted(edits, key=lambda e: e.start))
+        return Result(apply_edits(text, edits), edits, regions[0].params, norm.text, changed,
+                      text, regions)
 
     def estimate(self, tokens: list[Token], source: str = "auto") -> ChannelParams:
-        """The error rates of a document from its word tokens, for text from ``source``."""
-        words = (t.text for t in tokens if t.kind is Kind.WORD)
-        params = ChannelParams.estimate(words, self.generator.inventory.by_skeleton.__contains__,
-                                        self.config)
-        return params.for_source(source, self.config)
+        """How a document's text was made (``detect``) and its error rates, from its
+        tokens; ``source`` other than "auto" says how it was made."""
+        starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
+        return self._estimate(_paras(tokens, self.config), source, starts)
+
+    def _regions(self, source: str, paras: list[Para], starts: list[int]) -> list[Region]:
+        """The document's parts that were made differently, each with its estimate: in a
+        file of scans, pages OCR'd without Vietnamese among pages written or OCR'd with
+        it.  One region when all parts look alike (the usual case)."""
+        if source != "auto":
+            return [Region(self._estimate(paras, source, starts), paras)]
+        groups = _groups(paras, self.config)
+        return [Region(self._estimate(group, source, starts), group) for group in groups]
+
+    def _estimate(self, paras: list[Para], source: str, starts: list[int]) -> ChannelParams:
+        cfg = self.config
+        words = [w for p in paras for w in p.words]
+        if source == "ocr" or (source == "auto"
+                               and features(words).viet_share < cfg.viet_share_min):
+            # Garbled or stripped: the rates speak for themselves.
+            return ChannelParams.estimate(words, self.generator.inventory.by_skeleton.__contains__,
+                                          cfg)
+        vie = ChannelParams(lang="vie", hand_weight=cfg.hand_weight,
+                            min_evidence=cfg.min_evidence)
+        return self._em_rates(vie, paras, starts)
+
+    def _em_rates(self, params: ChannelParams, paras: list[Para], starts: list[int]
+                  ) -> ChannelParams:
+        """The misreading rate of text made by a writer of Vietnamese, by hard EM on a
+        sample (see ``vnrestore.detect``): decode, count the words read as misread,
+        decode again at that rate.  A syllable that lost all its marks is one more kind of
+        misreading here, at the same rate (the share of unmarked words says nothing: clean
+        text has 8-22% of them)."""
+        cfg = self.config
+        sample = _sample(paras, cfg.em_sample_words)
+        rate = cfg.em_start
+        for _ in range(cfg.em_iterations):
+            params = replace(params, garble=rate, drop=rate)
+            prepared = [self._slots(para.tokens, params, starts) for para in sample]
+            decisions = self.decoders["vie"].decode_many(
+                [[c for _, c in slots] for slots, _ in prepared], False)
+            words = misread = 0
+            for (slots, _), decs in zip(prepared, decisions, strict=True):
+                for (tok, cands), dec in zip(slots, decs, strict=True):
+                    if tok.kind is Kind.WORD:
+                        words += 1
+                        misread += _misread(cands[dec.choice], tok.text)
+            rate = _on_grid(min(max(cfg.em_scale * misread / max(words, 1), cfg.em_floor),
+                                cfg.em_ceiling))
+        return replace(params, garble=rate, drop=rate)
 
     def _slots(self, paragraph: list[Token], params: ChannelParams, starts: list[int]
                ) -> tuple[list[Slot], list[Edit]]:
@@ -119,6 +199,9 @@ class Restorer:
         any_case = self.phrases.has_user_terms  # else only names: capitalized words
         generator = self.generator
         words = generator.memo(params)
+        # A writer of Vietnamese writes names as they are: a name-like word is changed only
+        # on stronger evidence (the language model knows names worst).
+        names_as_written = params.lang == "vie" and self.config.name_keep > 0
         for i, tok in enumerate(paragraph):
             kind, text = tok.kind, tok.text
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
@@ -132,6 +215,8 @@ class Restorer:
             if kind is Kind.WORD:
                 cands: Sequence[Candidate] = words.get((text, tok.code)) or \
                     generator.for_word(text, params, code=tok.code)
+                if names_as_written and len(cands) > 1 and _name_like(paragraph, i):
+                    cands = self._as_written(cands)
                 if not tok.code and (any_case or text[0].isupper()):
                     if run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE:
                         runs[-1].append(len(slots))
@@ -151,6 +236,19 @@ class Restorer:
         if self.phrases:
             support_phrases(self.phrases, runs, slots, params, generator.inventory, self.config)
         return slots, fixed
+
+    def _as_written(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
+        """``cands`` with the reading as written ``config.name_keep`` nats cheaper (one
+        tuple per word: the decoder caches by tuple)."""
+        key = id(cands)
+        hit = self._named.get(key)
+        if hit is None or hit[0] is not cands:
+            first = cands[0]
+            kept = replace(first, prior=first.prior - self.config.name_keep)
+            if len(self._named) >= 100_000:
+                self._named.clear()
+            hit = self._named[key] = (cands, (kept, *cands[1:]))
+        return hit[1]
 
     def _edits(self, slots: list[Slot], fixed: list[Edit], decisions: Sequence[Decision],
                style: str, starts: list[int], explain: bool = True) -> Iterable[Edit]:
@@ -200,6 +298,71 @@ class Restorer:
                 yield tok, cands, dec, out
 
 
+def _paras(tokens: list[Token], config: RestoreConfig) -> list[Para]:
+    word = Kind.WORD
+    return [Para(p, [t[1] for t in p if t[0] is word]) for p in paragraphs(tokens, config)]
+
+
+def _groups(paras: list[Para], config: RestoreConfig) -> list[list[Para]]:
+    """Runs of paragraphs alike in having Vietnamese-only letters or not (``detect``).
+    A paragraph too short to tell takes its predecessor's side; a run joins the run
+    before it unless it has ``config.region_words`` words, or starts a page (form feed)
+    with a few lines' worth (a stray line is not a part, a page is)."""
+    runs: list[tuple[bool, int, list[Para]]] = []  # (marked, words, paragraphs)
+    for para in paras:
+        f = features(para.words)
+        marked = f.viet_share >= config.viet_share_min
+        page = "\f" in para.tokens[0].text
+        if runs and not page and (f.words < _PARAGRAPH_EVIDENCE or runs[-1][0] == marked):
+            side, n, members = runs[-1]
+            runs[-1] = (side, n + f.words, members + [para])
+        else:
+            runs.append((marked, f.words, [para]))
+    merged: list[tuple[bool, int, list[Para]]] = []
+    for side, n, members in runs:
+        enough = _PAGE_EVIDENCE if "\f" in members[0].tokens[0].text else config.region_words
+        if merged and (merged[-1][0] == side or n < enough):
+            prev_side, prev_n, prev = merged[-1]
+            merged[-1] = (prev_side if prev_n >= n else side, prev_n + n, prev + members)
+        else:
+            merged.append((side, n, members))
+    if len(merged) > 1 and merged[0][1] < _PAGE_EVIDENCE:  # a short head joins the next
+        side, n, members = merged.pop(0)
+        merged[0] = (merged[0][0], merged[0][1] + n, members + merged[0][2])
+    return [members for _, _, members in merged] or [paras]
+
+
+_PARAGRAPH_EVIDENCE = 8  # words a paragraph needs to say which side it is on
+_PAGE_EVIDENCE = 30  # words a page needs to be judged on its own
+
+
+def _sample(paras: list[Para], words: int) -> list[Para]:
+    """Paragraphs spread evenly over the document, about ``words`` words in all."""
+    total = sum(len(p.words) for p in paras)
+    if total <= words:
+        return paras
+    step = total / words  # take a paragraph whenever the running count passes a mark
+    out, seen, mark = [], 0, 0.0
+    for para in paras:
+        size = len(para.words)
+        if seen >= mark:
+            out.append(para)
+            mark += size * step
+        seen += size
+    return out
+
+
+def _on_grid(rate: float) -> float:
+    """``rate`` rounded to one of four steps a decade: an estimate is not finer than
+    that, and documents (and chunks of one) alike then share their candidates' cache."""
+    return float(10 ** (round(math.log10(rate) * 4) / 4))
+
+
+def _misread(chosen: Candidate, token: str) -> bool:
+    """Is ``chosen`` a reading of ``token`` as something else than what it spells?"""
+    return chosen.kind != "identity" and chosen.text != canonical(observed_form(token))
+
+
 def _probabilities(scores: Sequence[float]) -> list[float]:
     lo = min(scores)
     ex = [math.exp(-(s - lo)) for s in scores]
@@ -213,7 +376,8 @@ def _edit(tok: Token, text: str, conf: float, alts, kind: str, starts: list[int]
 
 
 def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable[list[Token]]:
-    """Runs of tokens between blank lines, at most ``config.paragraph_lines`` lines and
+    """Runs of tokens between blank lines or page breaks, at most ``config.paragraph_lines``
+    lines and
     about ``config.paragraph_words`` words (cut after a sentence end when possible), so
     the decoder's work and memory per paragraph stay bounded even for a megabyte without
     a newline.  Each is decoded as one sentence of context."""
@@ -238,6 +402,10 @@ def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable
             blank = False
             if kind is word:
                 words += 1
+        elif "\f" in tok[1] and paragraph:  # a page break ends a paragraph
+            yield paragraph
+            paragraph, lines, words = [], 0, 0
+            append = paragraph.append
         append(tok)
         if words >= max_words and (tok[1] in ".;!?" or words >= 2 * max_words):
             yield paragraph
@@ -245,6 +413,22 @@ def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable
             append = paragraph.append
     if paragraph:
         yield paragraph
+
+
+_SENTENCE_OPENERS = frozenset('.!?…:;"“”«»(–—-')
+
+
+def _name_like(paragraph: list[Token], i: int) -> bool:
+    """A capitalized word inside a sentence ("ông Hai", "tỉnh Thanh"): the evidence of a
+    name.  Not at the start of a paragraph or sentence, and not in an all-capital run."""
+    tok = paragraph[i]
+    text = tok.text
+    if not (text[:1].isupper() and text[1:2].islower()):
+        return False
+    j = i - 1
+    while j >= 0 and paragraph[j].kind in (Kind.SPACE, Kind.NEWLINE):
+        j -= 1
+    return j >= 0 and paragraph[j].text[-1] not in _SENTENCE_OPENERS
 
 
 def _between_words(paragraph: list[Token], i: int) -> bool:

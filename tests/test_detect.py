@@ -1,0 +1,87 @@
+"""Source detection: what the default mode reads each kind of input as, and mixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import vnrestore
+from vnrestore.detect import features, reading, vietnamese_only
+from vnrestore.pipeline import get_restorer
+
+DATA = Path(__file__).parent / "data"
+SEED_OCR = (DATA / "seed_excerpt.ocr.txt").read_text(encoding="utf-8")
+SEED_GOLD = (DATA / "seed_excerpt.gold.txt").read_text(encoding="utf-8")
+CLEAN = ("Ủy ban nhân dân tỉnh ban hành kế hoạch thực hiện công tác thông tin đối ngoại "
+         "năm 2024, bảo đảm sự thống nhất trong chỉ đạo, điều hành của các cấp, các ngành; "
+         "ông Nguyễn Văn Thanh, Phó Chủ tịch Ủy ban nhân dân huyện, chủ trì hội nghị.\n")
+STRIPPED = ("Uy ban nhan dan tinh ban hanh ke hoach thuc hien cong tac thong tin doi ngoai "
+            "nam 2024, bao dam su thong nhat trong chi dao, dieu hanh cua cac cap.\n")
+# Tesseract-vie output: marks present, a few misread into other syllables.
+VIE_OCR = ("Ủy ban nhân dân tỉnh ban hành kế hoạch thực hiện công tác thông tin đối ngoại "
+           "năm 2024, bảo đảm sự thống nhất trong chỉ đạo, điều hành theo thâm quyền của "
+           "các cấp, các ngành và tăng cường kiếm tra, giám sát việc thực hiện.\n")
+
+
+def _readings(text: str) -> list[str]:
+    return [r.describe()["reading"] for r in vnrestore.restore_and_explain(text).regions]
+
+
+def test_vietnamese_only_letters():
+    assert vietnamese_only("Việt") and vietnamese_only("ư") and vietnamese_only("đi")
+    assert not vietnamese_only("café") and not vietnamese_only("Két")  # Latin-1 accents
+    assert not vietnamese_only("ciia")
+    assert features("Két luan s6 ciia".split()).viet_share == 0.0
+
+
+@pytest.mark.parametrize("text, expected", [
+    (CLEAN, "clean"), (STRIPPED, "stripped"), (SEED_OCR, "garbled"), (VIE_OCR, "vie-ocr")])
+def test_each_kind_of_input_is_recognised(text, expected):
+    assert _readings(text) == [expected]
+
+
+def test_clean_text_passes_unchanged_and_stripped_is_remarked():
+    assert vnrestore.restore(CLEAN) == CLEAN
+    assert vnrestore.restore(STRIPPED).startswith("Ủy ban nhân dân tỉnh ban hành kế hoạch")
+
+
+def test_tesseract_vie_misreadings_are_fixed_in_the_default_mode():
+    out = vnrestore.restore(VIE_OCR)
+    assert "theo thẩm quyền của các cấp" in out and "kiểm tra" in out
+
+
+def test_a_mixed_file_is_judged_page_by_page():
+    text = SEED_OCR + "\f" + CLEAN
+    result = vnrestore.restore_and_explain(text)
+    assert [r.describe()["reading"] for r in result.regions] == ["garbled", "clean"]
+    pages = result.text.split("\f")
+    assert pages[1] == CLEAN  # the clean page is left alone
+    assert pages[0].count("\n") == SEED_OCR.count("\n")
+    assert "Kết luận" in pages[0] or "của" in pages[0]
+
+
+def test_a_mixed_file_without_page_breaks_is_judged_in_parts():
+    # About 500 words of each: OCR without Vietnamese, then clean text.
+    garbled = (SEED_OCR + "\n") * 2
+    clean = (CLEAN + "\n") * 12
+    result = vnrestore.restore_and_explain(garbled + clean)
+    readings = [r.describe()["reading"] for r in result.regions]
+    assert readings[0] == "garbled" and readings[-1] == "clean"
+    assert result.text.endswith(clean)
+
+
+def test_source_overrides_the_estimate():
+    restorer = get_restorer()
+    result = restorer.restore(CLEAN, source="ocr")
+    assert [r.params.lang for r in result.regions] == ["eng"]
+    result = restorer.restore(SEED_OCR, source="vie-ocr")
+    assert [r.params.lang for r in result.regions] == ["vie"]
+
+
+def test_reading_names():
+    assert reading("vie", 0.0001, 0.0001) == "clean"
+    assert reading("vie", 0.005, 0.005) == "vie-ocr"
+    assert reading("eng", 0.9, 0.001) == "stripped"
+    assert reading("eng", 0.3, 0.3) == "garbled"
+    assert reading("eng", 0.001, 0.001) == "clean"
