@@ -85,3 +85,10 @@ def test_reading_names():
     assert reading("eng", 0.9, 0.001) == "stripped"
     assert reading("eng", 0.3, 0.3) == "garbled"
     assert reading("eng", 0.001, 0.001) == "clean"
+
+
+def test_terms_and_document_formulas_decide():
+    # A stock phrase of the term lexicon wins over a fluent but wrong reading.
+    assert vnrestore.restore("Noi nhan:\n- Nhu tren;") == "Nơi nhận:\n- Như trên;"
+    out = vnrestore.restore("ciia B Chinh trj vé thong tin di ngoai nam 2024 ctia tinh")
+    assert "thông tin đối ngoại" in out

@@ -8,6 +8,8 @@ already NFC / lowercase / old tone style, so loading is read + split, well under
   gazetteer lowercased, the user's terms), whose consecutive syllables the decoder rewards;
 - ``names``: place names in their proper case (gazetteer.txt, capitalised user terms);
 - ``abbreviation("HDND") -> "HĐND"``: lookup by mark-stripped upper-case key;
+- ``terms``: administrative terms and document formulas (admin_terms.txt), which the
+  decoder supports as whole phrases, not only pair by pair;
 - ``user_terms``: the user's entries exactly as written (case and tone style kept), so the
   decoder can let them win ties.
 """
@@ -23,7 +25,8 @@ import regex
 
 from .vietnamese import nfc, place_tone, strip_marks
 
-PHRASE_FILES = ("words.txt", "admin_terms.txt")
+TERMS_FILE = "admin_terms.txt"
+PHRASE_FILES = ("words.txt", TERMS_FILE)
 GAZETTEER_FILE = "gazetteer.txt"
 ABBREVIATIONS_FILE = "abbreviations.tsv"
 _SEPARATORS = regex.compile(r"([-/&.])")
@@ -41,6 +44,7 @@ class Lexicon:
     names: frozenset[str]
     abbreviations: Mapping[str, str]  # mark-stripped upper-case key -> marked form
     user_terms: tuple[str, ...] = ()
+    terms: frozenset[str] = frozenset()  # administrative terms and formulas, lowercase
 
     def abbreviation(self, token: str) -> str | None:
         """The marked form of a known abbreviation, looked up by its stripped key.
@@ -71,7 +75,7 @@ class Lexicon:
             elif t[:1].isupper():
                 names.add(t)
         return Lexicon(self.words | {_phrase_form(t) for t in terms}, frozenset(names),
-                       abbreviations, self.user_terms + terms)
+                       abbreviations, self.user_terms + terms, self.terms)
 
 
 def _phrase_form(term: str) -> str:
@@ -128,7 +132,8 @@ def read_lexicon(directory: Path) -> Lexicon:
     names = _lines(directory / GAZETTEER_FILE)
     words.update(n.lower() for n in names)
     return Lexicon(frozenset(words), frozenset(names),
-                   _abbreviations(_lines(directory / ABBREVIATIONS_FILE)))
+                   _abbreviations(_lines(directory / ABBREVIATIONS_FILE)),
+                   terms=frozenset(_lines(directory / TERMS_FILE)))
 
 
 @lru_cache(maxsize=1)

@@ -47,24 +47,28 @@ class PhraseIndex:
 
     def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
                  known: Callable[[str], bool] = lambda skel: False,
-                 fuzzy_edits: int = DEFAULT.fuzzy_phrase) -> None:
+                 fuzzy_edits: int = DEFAULT.fuzzy_phrase, terms: Iterable[str] = ()) -> None:
+        """``names`` match capitalized runs only (two words or more); ``terms`` (the
+        lexicon's, two words or more) and ``user_terms`` (any length) any case."""
         self.known = known  # is a skeleton some syllable's?
         self.fuzzy_edits = fuzzy_edits
-        self.entries: dict[str, tuple[str, bool]] = {}  # skeleton -> (phrase, is_user)
-        ambiguous: set[str] = set()
-        for phrase in sorted(names):
-            key = self._key(phrase)
-            if key and self.entries.get(key, (phrase,))[0] != phrase:
-                ambiguous.add(key)  # "Thanh Hóa" / "Thành Hòa": the LM decides, not us
-            elif key:
-                self.entries[key] = (phrase, False)
-        for key in ambiguous:
-            del self.entries[key]
+        self.entries: dict[str, tuple[str, str]] = {}  # skeleton -> (phrase, kind)
+        for kind, phrases in (("name", names), ("term", terms)):
+            ambiguous: set[str] = set()
+            for phrase in sorted(phrases):
+                key = self._key(phrase)
+                if key and self.entries.get(key, (phrase,))[0] != phrase:
+                    ambiguous.add(key)  # "Thanh Hóa" / "Thành Hòa": the LM decides
+                elif key:
+                    self.entries[key] = (phrase, kind)
+            for key in ambiguous:
+                del self.entries[key]
         for phrase in user_terms:
             key = self._key(phrase, user=True)
             if key:
-                self.entries[key] = (phrase, True)
-        self.has_user_terms = any(user for _, user in self.entries.values())
+                self.entries[key] = (phrase, "user")
+        self.has_user_terms = any(kind == "user" for _, kind in self.entries.values())
+        self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
         self.buckets: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -83,7 +87,7 @@ class PhraseIndex:
         return bool(self.entries)
 
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
-    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, bool] | None:
+    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, str] | None:
         """The phrase these observed words spell: exactly, or within a small distance
         when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
         skeletons = [skeleton(observed_form(w)) for w in words]
@@ -104,11 +108,14 @@ class PhraseIndex:
         return self.entries[min(found)[2]] if found else None
 
 
-def support(cands: list[Candidate], token: str, word: str, user: bool,
+def support(cands: list[Candidate], token: str, word: str, kind: str,
             params: ChannelParams, inventory: Inventory,
             config: RestoreConfig = DEFAULT) -> list[Candidate]:
-    """Give the lexicon's reading ``word`` of ``token`` the phrase bonus (adding it if new)."""
-    bonus = config.user_bonus if user else config.name_bonus
+    """Give the reading ``word`` of ``token`` the bonus of a phrase of ``kind`` ("name",
+    "term" or "user"), adding the reading if it is new."""
+    user = kind == "user"
+    bonus = {"user": config.user_bonus, "name": config.name_bonus,
+             "term": config.term_bonus}[kind]
     target = word if user else place_tone(word.lower(), "old")
     for i, c in enumerate(cands):
         if c.text == target or (not user and c.text == word):
@@ -126,9 +133,10 @@ def support(cands: list[Candidate], token: str, word: str, user: bool,
 
 def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot],
                     params: ChannelParams, inventory: Inventory,
-                    config: RestoreConfig = DEFAULT) -> None:
+                    config: RestoreConfig = DEFAULT, terms: bool = True) -> None:
     """Longest-first match of runs of adjacent words (indices into ``slots``) against
-    names and user terms; a match replaces its slots' candidates with supported ones."""
+    names, terms (if ``terms``) and user terms; a match replaces its slots' candidates
+    with supported ones."""
     # Names have two words or more; a user's term may have one.
     fewest = 1 if index.has_user_terms else 2
     # In clean (or only mark-stripped) text a run of syllables is spelled as meant:
@@ -141,7 +149,8 @@ def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot]
                 idx = run[i : i + n]
                 words = tuple(slots[k][0].text for k in idx)
                 hit = index.lookup(words, fuzzy)
-                if hit is None or not (hit[1] or all(w[:1].isupper() for w in words)):
+                if hit is None or (hit[1] == "term" and not terms) or (
+                        hit[1] == "name" and not all(w[:1].isupper() for w in words)):
                     continue
                 for k, word in zip(idx, hit[0].split(), strict=True):
                     tok, cands = slots[k]

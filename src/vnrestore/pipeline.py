@@ -86,7 +86,7 @@ class Restorer:
             pairs = pair_keys(lm, lexicon)
             self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms,
                                        inventory.by_skeleton.__contains__,
-                                       config.fuzzy_phrase)
+                                       config.fuzzy_phrase, lexicon.terms)
         self.lm = lm
         self.config = config
         self.generator = CandidateGenerator(inventory, abbreviations, config)
@@ -196,7 +196,10 @@ class Restorer:
         fixed: list[Edit] = []
         runs: list[list[int]] = []  # slots of adjacent words that may spell a phrase
         run_end = -9  # paragraph index of the last word of runs[-1]
-        any_case = self.phrases.has_user_terms  # else only names: capitalized words
+        # Terms are matched in text a writer of Vietnamese did not write (there they are
+        # spelled as meant); names only in capitalized runs.
+        terms = params.lang != "vie" and self.phrases.any_case
+        any_case = self.phrases.has_user_terms or terms
         generator = self.generator
         words = generator.memo(params)
         # A writer of Vietnamese writes names as they are: a name-like word is changed only
@@ -234,7 +237,8 @@ class Restorer:
             elif kind is Kind.PUNCT and text in _LM_PUNCT:
                 slots.append((tok, _LM_PUNCT[text]))
         if self.phrases:
-            support_phrases(self.phrases, runs, slots, params, generator.inventory, self.config)
+            support_phrases(self.phrases, runs, slots, params, generator.inventory, self.config,
+                            terms)
         return slots, fixed
 
     def _as_written(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
