@@ -55,6 +55,13 @@ class Config:
     max_docs: int | None = None
     workers: int = 2
     dev: tuple[Path, ...] = ()  # extra plain-text files to report perplexity on
+    # Plain-text training sources beside the corpora (one sentence a line), by name; all
+    # training text (no held-out part).  E.g. ud=../shared/corpora/ud-vtb/train.txt.
+    extra: tuple[tuple[str, Path], ...] = ()
+    quant: str = "f16"  # stored log-probs and weights: f16 or q8 (8-bit codebook)
+    keys: str = "u64"  # n-gram keys: u64, or u32 (low halves + bucket starts)
+    # Count multipliers of the sources other than legal (legal: legal_weights); default 1.
+    weights: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -137,6 +144,20 @@ def tokenize_source(cfg: Config, source: str) -> Streams:
             pool.join()
     cat = {h: np.concatenate(p) if p else np.zeros(0, np.int32) for h, p in parts.items()}
     return Streams(source, list(index), cat[False], cat[True], docs)
+
+
+def text_streams(name: str, path: Path) -> Streams:
+    """A plain-text training source (one sentence a line) as Streams (no held-out part)."""
+    index = {t: i for i, t in enumerate(BASE_TOKENS)}
+    out: list[int] = []
+    lines = 0
+    for sent in lm_tokens(path.read_text(encoding="utf-8")):
+        lines += 1
+        out += (BOS_ID, BOS_ID)
+        out += [index.setdefault(t, len(index)) for t in sent]
+        out.append(EOS_ID)
+    return Streams(name, list(index), np.array(out, dtype=np.int32), np.zeros(0, np.int32),
+                   {"train": lines, "heldout": 0})
 
 
 def _fingerprint(cfg: Config, source: str) -> str:
@@ -263,11 +284,67 @@ def backoff_weights(ctx: np.ndarray, p_kept: np.ndarray, lower_kept: np.ndarray
     return ctx[starts], np.log(np.maximum(num, 1e-12) / np.maximum(den, 1e-12))
 
 
+def quantize(values: np.ndarray, quant: str, reserved: tuple[float, ...] = ()
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(stored array, its values as float64, codebook or None).
+
+    ``f16``: float16, and a value that is not ``reserved`` but rounds to 0 becomes the
+    smallest float16 (so 0 keeps meaning "reserved 0").  ``q8``: uint8 codes; each
+    ``reserved`` value has a code of its own (in order, from 0) holding it exactly, the
+    others are binned by equal-population quantiles, each bin stored as its mean (the
+    binning of KenLM's quantization); a bin whose mean is 0 gets 1e-9 instead."""
+    values = np.asarray(values, dtype=np.float64)
+    if quant == "f16":
+        stored = values.astype(np.float16)
+        if 0.0 in reserved:
+            stored[(stored == 0) & (values != 0)] = np.finfo(np.float16).smallest_subnormal
+        return stored, stored.astype(np.float64), None
+    if quant != "q8":
+        raise ValueError(f"unknown quantization {quant!r}")
+    codes = np.zeros(len(values), dtype=np.uint8)
+    book = np.zeros(256)
+    free = np.ones(len(values), dtype=bool)
+    for code, value in enumerate(reserved):
+        hit = values == value
+        codes[hit] = code
+        book[code] = value
+        free &= ~hit
+    bins = 256 - len(reserved)
+    rest = values[free]
+    if len(rest):
+        distinct = np.unique(rest)
+        if len(distinct) <= bins:
+            edges = distinct[1:]
+        else:
+            edges = np.unique(np.quantile(rest, np.linspace(0, 1, bins + 1)[1:-1]))
+        local = np.searchsorted(edges, rest, side="right")
+        sums = np.bincount(local, weights=rest, minlength=bins)
+        cnt = np.bincount(local, minlength=bins)
+        centre = np.divide(sums, cnt, out=np.zeros(bins), where=cnt > 0)
+        centre[(centre == 0) & (cnt > 0)] = 1e-9
+        book[len(reserved):] = centre[:bins]
+        codes[free] = local + len(reserved)
+    return codes, book[codes], book
+
+
+def narrow_keys(keys: np.ndarray, size: int, order: int, name: str) -> dict[str, np.ndarray]:
+    """uint64 keys as uint32 low halves (+ bucket starts of each high half when keys of
+    this order can reach 2**32); see vnrestore.lm."""
+    out = {f"{name}_keys": (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)}
+    if size**order > 1 << 32:
+        top = -(-(size**order) // (1 << 32))  # buckets needed for every possible key
+        bounds = np.arange(top + 1, dtype=np.uint64) << np.uint64(32)
+        out[f"{name}_buckets"] = np.searchsorted(keys, bounds).astype(np.int64)
+    return out
+
+
 def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, prune2: int,
-             prune3: int) -> Arrays:
+             prune3: int, quant: str = "f16", keys: str = "u64") -> Arrays:
     """Interpolated modified KN trigram model, pruned, in quantized backoff form.
 
     ``c3``: (weighted) trigram counts for the estimate; ``raw3``: counts for pruning.
+    ``quant``: ``f16`` or ``q8`` (see ``quantize``); ``keys``: ``u64`` or ``u32`` (compact,
+    see ``narrow_keys``).
     """
     n = np.uint64(size)
     # Bigrams are exactly the trigram tails (the padding gives every token two predecessors).
@@ -296,30 +373,39 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
 
     lp1 = np.log(np.maximum(p1, 1e-300)).astype(np.float32)
     lp1[BOS_ID] = LOG_ZERO
-    lp2 = np.log(p2[keep2]).astype(np.float16)
-    lp3 = np.log(p3[keep3]).astype(np.float16)
-    # Backoff weights from the quantized stored values, so the stored model normalizes.
+    n_kept2 = int(keep2.sum())
+    # Stored (quantized) values; backoff weights are computed from the dequantized ones,
+    # so the stored model normalizes.  (<s>, <s>) is stored with P = 0 (LOG_ZERO).
+    l2, deq2, book2 = quantize(np.concatenate([np.log(p2[keep2]),
+                                               np.full(len(extra), LOG_ZERO)]),
+                               quant, reserved=(LOG_ZERO,))
+    lp3, deq3, book3 = quantize(np.log(p3[keep3]), quant)
     q1 = np.exp(lp1.astype(np.float64))
     q1[BOS_ID] = 0.0
-    ctx1, lbow1 = backoff_weights(v2[keep2], np.exp(lp2.astype(np.float64)), q1[w2[keep2]])
+    q2 = np.exp(deq2[:n_kept2])
+    ctx1, lbow1 = backoff_weights(v2[keep2], q2, q1[w2[keep2]])
     bow1 = np.zeros(size, np.float32)
     bow1[ctx1] = lbow1
-    q2_of_tail = np.exp(lp2.astype(np.float64))[np.searchsorted(np.flatnonzero(keep2),
-                                                                tail[keep3])]
-    ctx2, lbow2 = backoff_weights(ctx3, np.exp(lp3.astype(np.float64)), q2_of_tail)
+    q2_of_tail = q2[np.searchsorted(np.flatnonzero(keep2), tail[keep3])]
+    ctx2, lbow2 = backoff_weights(ctx3, np.exp(deq3), q2_of_tail)
 
     k2 = np.concatenate([keys2[keep2], extra])
     order = np.argsort(k2, kind="stable")
-    l2 = np.concatenate([lp2, np.full(len(extra), LOG_ZERO, np.float16)])[order]
+    l2 = l2[order]
     k2 = k2[order]
-    b2 = np.zeros(len(k2), np.float16)
     # bow2 is 0 exactly for the contexts without a stored trigram: the decoder skips
-    # their trigram lookups.  A weight that rounds to 0 gets the smallest float16 instead.
-    lbow2 = lbow2.astype(np.float16)
-    lbow2[lbow2 == 0] = np.finfo(np.float16).smallest_subnormal
-    b2[np.searchsorted(k2, ctx2)] = lbow2
+    # their trigram lookups, so a stored context's weight is never stored as 0.
+    raw_b2 = np.zeros(len(k2))
+    raw_b2[np.searchsorted(k2, ctx2)] = np.where(lbow2 == 0, 1e-9, lbow2)
+    b2, _, book_b2 = quantize(raw_b2, quant, reserved=(0.0,))
     tables = {"lm3_keys": keys3[keep3], "lm3_logp": lp3, "lm2_keys": k2, "lm2_logp": l2,
               "lm2_bow": b2, "lm1_logp": lp1, "lm1_bow": bow1}
+    for name, book in (("lm3_logp", book3), ("lm2_logp", book2), ("lm2_bow", book_b2)):
+        if book is not None:
+            tables[f"{name}_codebook"] = book
+    if keys == "u32":
+        tables.update(narrow_keys(tables["lm3_keys"], size, 3, "lm3"))
+        tables.update(narrow_keys(tables["lm2_keys"], size, 2, "lm2"))
     stats = {"trigrams_total": int(len(keys3)), "trigrams_kept": int(keep3.sum()),
              "bigrams_total": int(len(keys2)), "bigrams_kept": int(len(k2)),
              "discounts": {"1": d1[1:].round(4).tolist(), "2": d2[1:].round(4).tolist(),
@@ -375,9 +461,11 @@ def write_model(out: Path, vocab: list[str], counts: Counter[str], arrays: Array
     with open(out / "syllables.tsv", "w", encoding="utf-8") as fh:
         for tok in vocab[len(BASE_TOKENS):]:
             fh.write(f"{tok}\t{counts[tok]}\n")
-    for name in ARRAY_NAMES:
-        np.save(out / f"{name}.npy", arrays.tables[name])
-    meta["files_bytes"] = {f"{n}.npy": (out / f"{n}.npy").stat().st_size for n in ARRAY_NAMES}
+    for stale in out.glob("lm[123]_*.npy"):  # a former build's files of another form
+        stale.unlink()
+    for name, table in arrays.tables.items():
+        np.save(out / f"{name}.npy", table)
+    meta["files_bytes"] = {f"{n}.npy": (out / f"{n}.npy").stat().st_size for n in arrays.tables}
     (out / "lm_meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
 
@@ -457,6 +545,10 @@ def build(cfg: Config) -> dict:
         streams.append(s)
         log(f"{source}: {s.docs} docs, {len(s.train):,} train / {len(s.heldout):,} held-out "
             "stream ids", t0)
+    for name, path in cfg.extra:
+        streams.append(text_streams(name, path))
+        log(f"{name}: {streams[-1].docs['train']:,} lines of {path}, "
+            f"{len(streams[-1].train):,} stream ids")
     t0 = time.perf_counter()
     counts = syllable_counts(streams)
     vocab = make_vocab(counts, cfg.min_count)
@@ -467,7 +559,8 @@ def build(cfg: Config) -> dict:
     for s in streams:
         train, held = to_global(s, vocab)
         tables[s.source] = count_trigrams(train, len(vocab))
-        heldout[s.source] = held
+        if len(held):
+            heldout[s.source] = held
     for path in cfg.dev:
         heldout[f"dev:{path.name}"] = text_stream(path, vocab)
     log("trigram counts: " + ", ".join(f"{k} {len(v[0]):,}" for k, v in tables.items()), t0)
@@ -475,8 +568,11 @@ def build(cfg: Config) -> dict:
     best: tuple[float, int, Arrays, dict] | None = None
     for weight in cfg.legal_weights:
         t0 = time.perf_counter()
-        parts = [(k, c, weight if src == "legal" else 1) for src, (k, c) in tables.items()]
-        arrays = estimate(*merge_counts(parts), len(vocab), cfg.prune2, cfg.prune3)
+        other = dict(cfg.weights)
+        parts = [(k, c, weight if src == "legal" else other.get(src, 1))
+                 for src, (k, c) in tables.items()]
+        arrays = estimate(*merge_counts(parts), len(vocab), cfg.prune2, cfg.prune3,
+                          cfg.quant, cfg.keys)
         model = LanguageModel(cfg.out, vocab, arrays.tables, {})
         ppl = {src: perplexity(model, h) for src, h in heldout.items()}
         score = objective(ppl)
@@ -503,11 +599,15 @@ def _meta(cfg: Config, vocab: list[str], streams: Sequence[Streams], weight: int
         "vocab_size": len(vocab),
         "smoothing": "interpolated modified Kneser-Ney, pruned, backoff form",
         "log_base": "e",
-        "quantization": "lm1 float32; lm2/lm3 logp and bow float16",
+        "quantization": "lm1 float32; lm2/lm3 logp and bow "
+                        + ("float16" if cfg.quant == "f16" else "8-bit codebooks"),
+        "keys": "uint64" if cfg.keys == "u64" else "uint32 + buckets",
         "tokenizer_version": TOKENIZER_VERSION,
         "sources": {s.source: {"docs": s.docs, "train_stream_ids": int(len(s.train))}
                     for s in streams},
-        "weights": {s.source: (weight if s.source == "legal" else 1) for s in streams},
+        "weights": {s.source: weight if s.source == "legal" else
+                    dict(cfg.weights).get(s.source, 1) for s in streams},
+        "extra_text": {name: str(path) for name, path in cfg.extra},
         "legal_weights_tried": list(cfg.legal_weights),
         "thresholds": {"min_count": cfg.min_count, "prune2": cfg.prune2, "prune3": cfg.prune3},
         "max_docs": cfg.max_docs,
@@ -535,6 +635,14 @@ def parse_args(argv: Sequence[str]) -> Config:
     p.add_argument("--prune3", type=int, default=2, help="keep trigrams with count >= this")
     p.add_argument("--max-docs", type=int, default=None, help="first N documents per source")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--quant", choices=("f16", "q8"), default="f16",
+                   help="stored log-probs: float16, or 8-bit codes into a 256-value codebook")
+    p.add_argument("--keys", choices=("u64", "u32"), default="u64",
+                   help="n-gram keys: uint64, or uint32 low halves with bucket starts")
+    p.add_argument("--extra-text", action="append", default=[], metavar="NAME=PATH",
+                   help="a plain-text training source, one sentence a line (repeatable)")
+    p.add_argument("--weight", action="append", default=[], metavar="SOURCE=N",
+                   help="count multiplier of a source other than legal (repeatable)")
     p.add_argument("--dev", type=Path, nargs="*", default=None,
                    help="plain-text files to report perplexity on (default: the seed gold)")
     a = p.parse_args(list(argv))
@@ -542,7 +650,9 @@ def parse_args(argv: Sequence[str]) -> Config:
                   sources=tuple(s for s in a.sources.split(",") if s),
                   legal_weights=tuple(int(w) for w in a.legal_weight.split(",")),
                   min_count=a.min_count, prune2=a.prune2, prune3=a.prune3,
-                  max_docs=a.max_docs, workers=a.workers,
+                  max_docs=a.max_docs, workers=a.workers, quant=a.quant, keys=a.keys,
+                  extra=tuple((n, Path(p)) for n, _, p in (e.partition("=") for e in a.extra_text)),
+                  weights=tuple((n, int(w)) for n, _, w in (e.partition("=") for e in a.weight)),
                   dev=tuple(a.dev if a.dev is not None else _default_dev(root)))
 
 
