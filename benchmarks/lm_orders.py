@@ -201,7 +201,8 @@ def build(name: str, order: int, prune: list[int], legal_weight: int, ud: int,
     out = EXP / name
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    cfg = B.Config(corpora=ROOT.parent / "shared" / "corpora", out=out, cache=ROOT / ".cache" / "lm")
+    cfg = B.Config(corpora=ROOT.parent / "shared" / "corpora", out=out,
+                   cache=ROOT / ".cache" / "lm")
     streams = [B.load_streams(cfg, s) for s in B.SOURCES]
     if ud:
         streams.append(B.text_streams("ud", UD / "train.txt"))
@@ -213,7 +214,7 @@ def build(name: str, order: int, prune: list[int], legal_weight: int, ud: int,
         k, c = np.unique(ngram_keys(repad(train, order), order, size), return_counts=True)
         w = legal_weight if s.source == "legal" else (ud if s.source == "ud" else 1)
         parts.append((k, c, w))
-    keys, c, raw = B.merge_counts(parts)
+    keys, c, raw, _ = B.merge_counts(parts)
     del parts
     pr = {k + 2: p for k, p in enumerate(prune)}  # --prune 1,2,2 = orders 2,3,4
     arrays = estimate(keys, c, raw, size, order, pr)

@@ -27,7 +27,9 @@ def _build(out: Path, *extra: str) -> LanguageModel:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> LanguageModel:
-    return _build(tmp_path_factory.mktemp("lm"), "--prune2", "1", "--prune3", "1")
+    """Unpruned, in the plain storage form (uint64 keys, float16)."""
+    return _build(tmp_path_factory.mktemp("lm"), "--prune2", "1", "--prune3", "1",
+                  "--keys", "u64", "--quant", "f16")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,8 @@ def compact(tmp_path_factory) -> LanguageModel:
 
 @pytest.fixture(scope="module")
 def pruned(tmp_path_factory) -> LanguageModel:
-    return _build(tmp_path_factory.mktemp("lm_pruned"), "--prune2", "2", "--prune3", "2")
+    return _build(tmp_path_factory.mktemp("lm_pruned"), "--prune2", "2", "--prune3", "2",
+                  "--keys", "u64", "--quant", "f16")
 
 
 def _dist(m: LanguageModel, u: str, v: str) -> np.ndarray:

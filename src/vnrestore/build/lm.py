@@ -37,6 +37,7 @@ from ..lm import BASE_TOKENS, BOS_ID, EOS_ID, TOKENIZER_VERSION, UNK_ID, Languag
 from .corpus import HELDOUT_MODULUS, SOURCES, corpus_files, is_heldout, iter_documents, repo_root
 
 LOG_ZERO = -99.0  # stored for P(<s> | ...), which is exactly 0
+LLOYD_ROUNDS = 12  # k-means rounds of the 8-bit codebooks
 BATCH_CHARS = 2_000_000  # text per worker job: big enough to amortize pickling
 FALLBACK_DISCOUNTS = np.array([0.0, 0.5, 1.0, 1.5])  # for toy corpora without n1..n4
 ARRAY_NAMES = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
@@ -50,16 +51,20 @@ class Config:
     sources: tuple[str, ...] = SOURCES
     legal_weights: tuple[int, ...] = (2,)
     min_count: int = 3
-    prune2: int = 2
-    prune3: int = 2
+    prune2: int = 1
+    prune3: int = 1
     max_docs: int | None = None
     workers: int = 2
     dev: tuple[Path, ...] = ()  # extra plain-text files to report perplexity on
     # Plain-text training sources beside the corpora (one sentence a line), by name; all
     # training text (no held-out part).  E.g. ud=../shared/corpora/ud-vtb/train.txt.
     extra: tuple[tuple[str, Path], ...] = ()
-    quant: str = "f16"  # stored log-probs and weights: f16 or q8 (8-bit codebook)
-    keys: str = "u64"  # n-gram keys: u64, or u32 (low halves + bucket starts)
+    quant: str = "q8"  # stored log-probs and weights: f16 or q8 (8-bit codebook)
+    keys: str = "u32"  # n-gram keys: u64, or u32 (low halves + bucket starts)
+    # Sources whose n-grams are all kept, whatever the pruning thresholds (e.g. the
+    # statutory legal text and the CC BY-SA Wikipedia, while news singletons are pruned).
+    keep_all: tuple[str, ...] = ()
+    prune_unk: int = 2  # trigrams with <unk> need at least this count
     # Count multipliers of the sources other than legal (legal: legal_weights); default 1.
     weights: tuple[tuple[str, int], ...] = ()
 
@@ -229,20 +234,28 @@ def count_trigrams(stream: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarra
     return np.unique(trigram_keys(stream, size), return_counts=True)
 
 
-def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray, int]]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum (keys, counts, weight) tables into one sorted table: keys, weighted, raw counts.
+def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray, int]],
+                 kept: Sequence[bool] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Sum (keys, counts, weight) tables into one sorted table: keys, weighted counts,
+    raw counts, and (when ``kept`` flags some parts) the raw counts of those parts.
 
     Weighted counts feed the estimate; raw counts decide pruning, so that upweighting
     a source does not keep its singletons (evidence is the raw count, not the weight).
+    An n-gram seen in a ``kept`` part is never pruned.
     """
     keys = np.concatenate([k for k, _, _ in parts])
     raw = np.concatenate([c for _, c, _ in parts]).astype(np.int64)
     weights = np.concatenate([np.full(len(k), w, np.int64) for k, _, w in parts])
     uniq, inverse = np.unique(keys, return_inverse=True)
+    columns = [raw * weights, raw]
+    if kept is not None and any(kept):
+        flag = np.concatenate([np.full(len(k), f, bool) for (k, _, _), f in zip(parts, kept,
+                                                                               strict=True)])
+        columns.append(np.where(flag, raw, 0))
     merged = [np.bincount(inverse, weights=x, minlength=len(uniq)).astype(np.int64)
-              for x in (raw * weights, raw)]
-    return uniq, merged[0], merged[1]
+              for x in columns]
+    return uniq, merged[0], merged[1], (merged[2] if len(merged) > 2 else None)
 
 
 # ---------------------------------------------------------------- stage 4: Kneser-Ney
@@ -315,8 +328,14 @@ def quantize(values: np.ndarray, quant: str, reserved: tuple[float, ...] = ()
         distinct = np.unique(rest)
         if len(distinct) <= bins:
             edges = distinct[1:]
-        else:
+        else:  # 1-D k-means (Lloyd), from equal-population bins
             edges = np.unique(np.quantile(rest, np.linspace(0, 1, bins + 1)[1:-1]))
+            for _ in range(LLOYD_ROUNDS):
+                local = np.searchsorted(edges, rest, side="right")
+                cnt = np.bincount(local, minlength=len(edges) + 1)
+                centre = np.bincount(local, weights=rest, minlength=len(edges) + 1)[cnt > 0] \
+                    / cnt[cnt > 0]
+                edges = (centre[1:] + centre[:-1]) / 2
         local = np.searchsorted(edges, rest, side="right")
         sums = np.bincount(local, weights=rest, minlength=bins)
         cnt = np.bincount(local, minlength=bins)
@@ -338,11 +357,13 @@ def narrow_keys(keys: np.ndarray, size: int, order: int, name: str) -> dict[str,
     return out
 
 
-def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, prune2: int,
-             prune3: int, quant: str = "f16", keys: str = "u64") -> Arrays:
+def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, free3: np.ndarray | None,
+             size: int, prune2: int, prune3: int, quant: str = "f16", keys: str = "u64",
+             prune_unk: int = 1) -> Arrays:
     """Interpolated modified KN trigram model, pruned, in quantized backoff form.
 
-    ``c3``: (weighted) trigram counts for the estimate; ``raw3``: counts for pruning.
+    ``c3``: (weighted) trigram counts for the estimate; ``raw3``: counts for pruning;
+    ``free3``: counts in sources whose n-grams are never pruned (None: no such source).
     ``quant``: ``f16`` or ``q8`` (see ``quantize``); ``keys``: ``u64`` or ``u32`` (compact,
     see ``narrow_keys``).
     """
@@ -364,8 +385,16 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
     p3 = interpolate(keys3 // n, c3, d3, p2[tail])
 
     keep3 = raw3 >= prune3
+    if free3 is not None:
+        keep3 |= free3 > 0
+    if prune_unk > 1:  # <unk> stands for every foreign word: its rare contexts are noise
+        u3, v3 = keys3 // (n * n), keys3 // n % n
+        keep3 &= ~(((u3 == UNK_ID) | (v3 == UNK_ID) | (keys3 % n == UNK_ID))
+                   & (raw3 < prune_unk))
     ctx3 = keys3[keep3] // n
     keep2 = evidence2 >= prune2
+    if free3 is not None:
+        keep2 |= np.bincount(tail, weights=free3, minlength=len(keys2)) > 0
     keep2[tail[keep3]] = True  # a stored trigram's tail is a stored bigram (if prune3 < prune2)
     pos = np.minimum(np.searchsorted(keys2, ctx3), len(keys2) - 1)
     keep2[pos[keys2[pos] == ctx3]] = True  # every stored trigram context is a stored bigram
@@ -380,6 +409,13 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
                                                np.full(len(extra), LOG_ZERO)]),
                                quant, reserved=(LOG_ZERO,))
     lp3, deq3, book3 = quantize(np.log(p3[keep3]), quant)
+    if quant == "q8":
+        # Coarse codes can round a context's probabilities up past a total of 1, which
+        # would leave nothing to back off to; the weights are computed from the exact
+        # values instead (as KenLM's quantization does) and the model sums to one only
+        # up to the codes' error.
+        deq2 = np.concatenate([np.log(p2[keep2]), np.full(len(extra), LOG_ZERO)])
+        deq3 = np.log(p3[keep3])
     q1 = np.exp(lp1.astype(np.float64))
     q1[BOS_ID] = 0.0
     q2 = np.exp(deq2[:n_kept2])
@@ -470,6 +506,51 @@ def write_model(out: Path, vocab: list[str], counts: Counter[str], arrays: Array
                                       encoding="utf-8")
 
 
+def _compact(meta: dict) -> tuple[bool, bool]:
+    """(uint32 keys, 8-bit codes) of a build's metadata."""
+    return meta.get("keys", "uint64") != "uint64", "8-bit" in meta.get("quantization", "")
+
+
+def _array_rows(meta: dict) -> str:
+    c = meta["counts"]
+    narrow, q8 = _compact(meta)
+    value = "8-bit code into `lm3_logp_codebook.npy`" if q8 else "float16"
+    value2 = "8-bit codes into `lm2_logp_codebook.npy` / `lm2_bow_codebook.npy`" if q8 \
+        else "float16"
+    keys3 = "uint32: the low 32 bits of the sorted keys `(u*V+v)*V+w`, `lm3_buckets.npy` " \
+        "giving where each value of the high bits starts" if narrow else \
+        "sorted uint64 keys `(u*V+v)*V+w`"
+    keys2 = "uint32 keys `v*V+w`" if narrow else "keys `v*V+w`"
+    files3 = "`lm3_keys.npy`, `lm3_buckets.npy`, `lm3_logp.npy`" if narrow else \
+        "`lm3_keys.npy`, `lm3_logp.npy`"
+    return (f"| {files3} | {c['trigrams_kept']:,} trigrams: {keys3}; ln P(w \\| u v) {value} |\n"
+            f"| `lm2_keys.npy`, `lm2_logp.npy`, `lm2_bow.npy` | {c['bigrams_kept']:,} bigrams: "
+            f"{keys2}, ln P(w \\| v), ln backoff weight of `v w` as a trigram context ({value2}; "
+            "exactly 0 when no trigram of that context is stored, which the decoder relies on) |")
+
+
+def _pruning_note(th: dict) -> str:
+    if th["prune3"] <= 1 and th["prune2"] <= 1:
+        out = "singletons kept: every bigram and trigram of the training text is stored"
+    else:
+        out = (f"trigrams with count < {th['prune3']} and bigrams with count < "
+               f"{th['prune2']} dropped")
+    if th.get("keep_all"):
+        out += f" (except those seen in {', '.join(th['keep_all'])}, all kept)"
+    if th.get("prune_unk", 1) > 1:
+        out += f", but trigrams holding `<unk>` need a count >= {th['prune_unk']}"
+    return out
+
+
+def _weights_note(meta: dict) -> str:
+    if _compact(meta)[1]:
+        return ("backoff weights computed from the unquantized values (as KenLM does: "
+                "recomputing them from 8-bit codes can round a context's total past one), "
+                "then quantized; the codebooks are 1-D k-means (Lloyd) of each array;")
+    return ("backoff weights recomputed from the quantized values so that every context "
+            "sums to one;")
+
+
 def readme_section(meta: dict) -> str:
     """The ``## Language model`` section of lexicons/README.md, from the build's metadata."""
     th, c, held = meta["thresholds"], meta["counts"], meta["heldout"]
@@ -492,24 +573,21 @@ digit runs `<num>`, punctuation `.,:;-()/?!"%` kept, other symbols dropped).
 | `vocab.txt` | {meta['vocab_size']:,} tokens, line number = id: `<unk> <s> </s> <num>`, \
 punctuation, then syllables with count >= {th['min_count']} by descending count |
 | `syllables.tsv` | `syllable<TAB>count` for every vocabulary syllable (training count) |
-| `lm3_keys.npy`, `lm3_logp.npy` | {c['trigrams_kept']:,} trigrams: sorted uint64 keys \
-`(u*V+v)*V+w`, ln P(w \\| u v) float16 |
-| `lm2_keys.npy`, `lm2_logp.npy`, `lm2_bow.npy` | {c['bigrams_kept']:,} bigrams: keys `v*V+w`, \
-ln P(w \\| v), ln backoff weight of `v w` as a trigram context (float16; exactly 0 when \
-no trigram of that context is stored, which the decoder relies on) |
+{_array_rows(meta)}
 | `lm1_logp.npy`, `lm1_bow.npy` | unigram ln P(w) and ln backoff weight (float32) |
 | `lm_meta.json` | everything below, machine-readable |
 
 - **Model**: order 3, interpolated modified Kneser-Ney (discounts from counts-of-counts;
-  `<s>` bigrams keep raw counts), stored in backoff form with backoff weights recomputed
-  from the quantized values so that every context sums to one; natural logs.
+  `<s>` bigrams keep raw counts), stored in backoff form; {_weights_note(meta)}
+  natural logs.
 - **Training data**: training documents only ({docs}); a document is held out iff
   `crc32("source/id") % 20 == 0` (`vnrestore.build.corpus.is_heldout`).
   Source weights: {weights} (legal counts multiplied; the weight among
   {meta['legal_weights_tried']} with the lowest perplexity on the legal+news held-out set).
-- **Pruning** (on unweighted counts): trigrams with count < {th['prune3']} and bigrams with
-  count < {th['prune2']} dropped ({c['trigrams_total']:,} -> {c['trigrams_kept']:,} trigrams,
-  {c['bigrams_total']:,} -> {c['bigrams_kept']:,} bigrams); {mb:.1f} MB of arrays.
+- **Pruning** (on unweighted counts): {_pruning_note(th)} ({c['trigrams_total']:,} -> \
+{c['trigrams_kept']:,} trigrams, {c['bigrams_total']:,} -> {c['bigrams_kept']:,} bigrams); \
+{mb:.1f} MB of arrays. Why: `benchmarks/lm_research.md` (dev-set word accuracy of \
+marks-stripped news 97.38% with singletons pruned, 97.87% with them).
 - **Held-out perplexity** (per token incl. `</s>`; `<unk>` is a token; `dev:` rows are
   the seed gold text, reported only, never used to choose anything):
 
@@ -517,7 +595,7 @@ no trigram of that context is stored, which the decoder relies on) |
 | --- | --- | --- | --- |
 {ppl}
 
-- **Provenance**: only derived statistics (pruned n-gram probabilities and syllable counts) are
+- **Provenance**: only derived statistics (n-gram probabilities and syllable counts) are
   committed, never corpus text. Counts from the Wikipedia part come from Vietnamese Wikipedia
   articles, CC BY-SA 4.0 (https://vi.wikipedia.org); legal (VLC legal corpus, statutory text)
   and news text were used for counting only. Built {meta['built']} in {meta['build_seconds']} s.
@@ -571,8 +649,9 @@ def build(cfg: Config) -> dict:
         other = dict(cfg.weights)
         parts = [(k, c, weight if src == "legal" else other.get(src, 1))
                  for src, (k, c) in tables.items()]
-        arrays = estimate(*merge_counts(parts), len(vocab), cfg.prune2, cfg.prune3,
-                          cfg.quant, cfg.keys)
+        kept = [src in cfg.keep_all for src in tables]
+        arrays = estimate(*merge_counts(parts, kept), len(vocab), cfg.prune2, cfg.prune3,
+                          cfg.quant, cfg.keys, cfg.prune_unk)
         model = LanguageModel(cfg.out, vocab, arrays.tables, {})
         ppl = {src: perplexity(model, h) for src, h in heldout.items()}
         score = objective(ppl)
@@ -609,7 +688,8 @@ def _meta(cfg: Config, vocab: list[str], streams: Sequence[Streams], weight: int
                     dict(cfg.weights).get(s.source, 1) for s in streams},
         "extra_text": {name: str(path) for name, path in cfg.extra},
         "legal_weights_tried": list(cfg.legal_weights),
-        "thresholds": {"min_count": cfg.min_count, "prune2": cfg.prune2, "prune3": cfg.prune3},
+        "thresholds": {"min_count": cfg.min_count, "prune2": cfg.prune2, "prune3": cfg.prune3,
+                       "keep_all": list(cfg.keep_all), "prune_unk": cfg.prune_unk},
         "max_docs": cfg.max_docs,
         "heldout_split": f"crc32(source/id) % {HELDOUT_MODULUS} == 0",
         "heldout": ppl,
@@ -628,17 +708,21 @@ def parse_args(argv: Sequence[str]) -> Config:
     p.add_argument("--cache", type=Path, default=root / ".cache" / "lm")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--sources", default=",".join(SOURCES))
-    p.add_argument("--legal-weight", default="1,2,3",
+    p.add_argument("--legal-weight", default="2",
                    help="integer count multiplier for legal; a list (1,2,3) picks the best")
     p.add_argument("--min-count", type=int, default=3, help="vocabulary: min syllable count")
-    p.add_argument("--prune2", type=int, default=2, help="keep bigrams with count >= this")
-    p.add_argument("--prune3", type=int, default=2, help="keep trigrams with count >= this")
+    p.add_argument("--prune2", type=int, default=1, help="keep bigrams with count >= this")
+    p.add_argument("--prune3", type=int, default=1, help="keep trigrams with count >= this")
     p.add_argument("--max-docs", type=int, default=None, help="first N documents per source")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--quant", choices=("f16", "q8"), default="f16",
+    p.add_argument("--quant", choices=("f16", "q8"), default="q8",
                    help="stored log-probs: float16, or 8-bit codes into a 256-value codebook")
-    p.add_argument("--keys", choices=("u64", "u32"), default="u64",
+    p.add_argument("--keys", choices=("u64", "u32"), default="u32",
                    help="n-gram keys: uint64, or uint32 low halves with bucket starts")
+    p.add_argument("--prune-unk", type=int, default=2,
+                   help="keep trigrams holding <unk> with count >= this")
+    p.add_argument("--keep-all", default="",
+                   help="comma-separated sources whose n-grams are never pruned")
     p.add_argument("--extra-text", action="append", default=[], metavar="NAME=PATH",
                    help="a plain-text training source, one sentence a line (repeatable)")
     p.add_argument("--weight", action="append", default=[], metavar="SOURCE=N",
@@ -651,6 +735,7 @@ def parse_args(argv: Sequence[str]) -> Config:
                   legal_weights=tuple(int(w) for w in a.legal_weight.split(",")),
                   min_count=a.min_count, prune2=a.prune2, prune3=a.prune3,
                   max_docs=a.max_docs, workers=a.workers, quant=a.quant, keys=a.keys,
+                  keep_all=tuple(x for x in a.keep_all.split(",") if x), prune_unk=a.prune_unk,
                   extra=tuple((n, Path(p)) for n, _, p in (e.partition("=") for e in a.extra_text)),
                   weights=tuple((n, int(w)) for n, _, w in (e.partition("=") for e in a.weight)),
                   dev=tuple(a.dev if a.dev is not None else _default_dev(root)))
