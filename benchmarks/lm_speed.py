@@ -2,9 +2,11 @@
 
     python benchmarks/lm_speed.py [--rounds 3] FILE NAME [NAME ...]
 
-NAME is ``committed`` (lexicons/) or a variant of .cache/exp/.  Each round runs every
-variant once on FILE (so a busy shared machine slows them alike); prints the median
-words/s, the peak RSS (MB) of the CLI process, and the median start-up on empty input.
+NAME is ``committed`` (lexicons/) or a variant of .cache/exp/; ``NAME@SRC`` runs the
+package from another source tree (e.g. ``git archive`` of an older commit's ``src``).
+Each round runs every variant once on FILE (so a busy shared machine slows them alike);
+prints the median words/s (wall and CPU), the peak RSS (MB) of the CLI process, and the
+median start-up on empty input.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ def lexicons(name: str) -> Path:
 
 def run(name: str, args: list[str]) -> tuple[float, float, float]:
     """(wall seconds, peak MB, CPU seconds) of one CLI run."""
+    name, _, src = name.partition("@")
     env = {**os.environ, "VNRESTORE_LEXICONS": str(lexicons(name))}
+    if src:
+        env["PYTHONPATH"] = src
     out = subprocess.run([sys.executable, "-c", CODE, *args], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     return float(out[0]), float(out[1]), float(out[2])

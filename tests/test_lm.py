@@ -255,3 +255,37 @@ def test_import_loads_no_data() -> None:
             "assert m.get_model.cache_info().currsize == 0; "
             "assert 'underthesea' not in sys.modules and 'vnrestore.build' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_keep_all_sources_and_unk_pruning(tmp_path: Path, pruned: LanguageModel) -> None:
+    keep = _build(tmp_path / "keep", "--prune2", "2", "--prune3", "2", "--keys", "u64",
+                  "--quant", "f16", "--keep-all", "legal")
+    # every trigram of the legal documents is kept, the other singletons are not
+    u, v, w = (keep.id(t) for t in ("văn", "thư", "của"))
+    assert keep.trigram([u], [v], [w])[0][0] and not pruned.trigram([u], [v], [w])[0][0]
+    assert len(pruned.keys(3)) < len(keep.keys(3))
+    meta = json.loads((keep.directory / "lm_meta.json").read_text(encoding="utf-8"))
+    assert meta["thresholds"]["keep_all"] == ["legal"]
+    # --prune-unk: singleton trigrams holding <unk> go, the others stay
+    full = _build(tmp_path / "full", "--prune2", "1", "--prune3", "1", "--prune-unk", "1")
+    no_unk = _build(tmp_path / "nounk", "--prune2", "1", "--prune3", "1", "--prune-unk", "2")
+    size = np.uint64(full.vocab_size)
+
+    def has_unk(keys: np.ndarray) -> np.ndarray:
+        return (keys // size // size == UNK_ID) | (keys // size % size == UNK_ID) \
+            | (keys % size == UNK_ID)
+
+    k_full, k_cut = full.keys(3), no_unk.keys(3)
+    assert has_unk(k_full).any() and not has_unk(k_cut).any()  # toy: every one is a singleton
+    assert np.array_equal(k_full[~has_unk(k_full)], k_cut)
+
+
+def test_extra_text_source(tmp_path: Path) -> None:
+    text = tmp_path / "extra.txt"
+    text.write_text("con mèo trắng ngủ .\ncon mèo trắng chạy .\ncon mèo trắng ăn .\n",
+                    encoding="utf-8")
+    m = _build(tmp_path / "extra", "--extra-text", f"ud={text}", "--weight", "ud=3")
+    assert m.id("mèo") != UNK_ID and m.count("mèo") == 3  # raw counts, not weighted
+    meta = json.loads((m.directory / "lm_meta.json").read_text(encoding="utf-8"))
+    assert meta["weights"]["ud"] == 3 and meta["extra_text"] == {"ud": str(text)}
+    assert "ud" not in meta["heldout"]  # all of it is training text

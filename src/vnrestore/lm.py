@@ -127,7 +127,10 @@ class LanguageModel:
         if vocab and vocab[-1] == "":
             vocab.pop()
         names = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
-        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r") for n in names}
+        # Plain ndarray views of the maps: the same memory, without np.memmap's Python-level
+        # __getitem__ on every gather and slice (thousands per document).
+        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r").view(np.ndarray)
+                  for n in names}
         for n in OPTIONAL_ARRAYS:  # small: read whole
             if (directory / f"{n}.npy").exists():
                 arrays[n] = np.load(directory / f"{n}.npy")
@@ -220,6 +223,7 @@ class _Keys:
     def __init__(self, keys: np.ndarray, buckets: np.ndarray | None = None) -> None:
         self.keys = keys
         self.buckets = None if buckets is None else np.asarray(buckets, dtype=np.intp)
+        self._bounds = None if buckets is None else self.buckets.tolist()
         self.narrow = keys.dtype == np.uint32
 
     def __len__(self) -> int:
@@ -264,13 +268,15 @@ class _Keys:
         end = np.zeros(len(top), dtype=np.intp)
         cuts = np.flatnonzero(top[1:] != top[:-1]) + 1
         edges = [0, *cuts.tolist(), len(top)]
-        nb = len(self.buckets) - 1
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            bucket = int(top[a])
+        bounds, keys = self._bounds, self.keys
+        nb = len(bounds) - 1
+        firsts = top[edges[:-1]].tolist()
+        for a, b, bucket in zip(edges[:-1], edges[1:], firsts, strict=True):
             if bucket >= nb:
                 continue  # end stays 0: not found
-            s, e = int(self.buckets[bucket]), int(self.buckets[bucket + 1])
-            pos[a:b] = s + np.searchsorted(self.keys[s:e], low[a:b])
+            s, e = bounds[bucket], bounds[bucket + 1]
+            pos[a:b] = np.searchsorted(keys[s:e], low[a:b])
+            pos[a:b] += s
             end[a:b] = e
         hit = pos < end
         np.minimum(pos, len(self.keys) - 1, out=pos)
