@@ -19,20 +19,32 @@ FIXTURE = Path(__file__).parent / "fixtures" / "lm_corpus.jsonl.gz"
 
 
 def _build(out: Path, *extra: str) -> LanguageModel:
+    # Unpruned unless the test says otherwise (the defaults are the committed model's).
     args = ["--corpora", str(FIXTURE), "--out", str(out), "--no-cache", "--workers", "1",
-            "--min-count", "1", "--legal-weight", "1", "--dev", *extra]
+            "--min-count", "1", "--legal-weight", "1", "--prune2", "1", "--prune3", "1",
+            "--keep-all", "", "--dev", *extra]
     assert build_lm.main(args) == 0
     return LanguageModel.load(out)
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> LanguageModel:
-    return _build(tmp_path_factory.mktemp("lm"), "--prune2", "1", "--prune3", "1")
+    """Unpruned, in the plain storage form (uint64 keys, float16)."""
+    return _build(tmp_path_factory.mktemp("lm"), "--prune2", "1", "--prune3", "1",
+                  "--keys", "u64", "--quant", "f16")
+
+
+@pytest.fixture(scope="module")
+def compact(tmp_path_factory) -> LanguageModel:
+    """The same model as ``model``, stored compactly: uint32 keys, 8-bit codebooks."""
+    return _build(tmp_path_factory.mktemp("lm_compact"), "--prune2", "1", "--prune3", "1",
+                  "--keys", "u32", "--quant", "q8")
 
 
 @pytest.fixture(scope="module")
 def pruned(tmp_path_factory) -> LanguageModel:
-    return _build(tmp_path_factory.mktemp("lm_pruned"), "--prune2", "2", "--prune3", "2")
+    return _build(tmp_path_factory.mktemp("lm_pruned"), "--prune2", "2", "--prune3", "2",
+                  "--keys", "u64", "--quant", "f16")
 
 
 def _dist(m: LanguageModel, u: str, v: str) -> np.ndarray:
@@ -119,8 +131,9 @@ def test_heldout_documents_are_never_counted(model: LanguageModel) -> None:
 @pytest.mark.parametrize("ctx", [("<s>", "<s>"), ("<s>", "điều"), ("nhân", "dân"),
                                  ("ủy", "ban"), ("lúa", "ủy"), ("<unk>", "<unk>"),
                                  ("</s>", ".")])
-def test_each_context_sums_to_one(model: LanguageModel, pruned: LanguageModel, ctx) -> None:
-    for m in (model, pruned):
+def test_each_context_sums_to_one(model: LanguageModel, pruned: LanguageModel,
+                                  compact: LanguageModel, ctx) -> None:
+    for m in (model, pruned, compact):
         assert _dist(m, *ctx).sum() == pytest.approx(1.0, abs=5e-3)
 
 
@@ -152,12 +165,12 @@ def test_logprob_broadcasts(model: LanguageModel) -> None:
 
 
 def test_context_weight_is_zero_exactly_without_stored_trigrams(
-        model: LanguageModel, pruned: LanguageModel) -> None:
+        model: LanguageModel, pruned: LanguageModel, compact: LanguageModel) -> None:
     # The decoder skips the trigram lookups of contexts whose bow2 is 0.
-    for m in (model, pruned):
+    for m in (model, pruned, compact):
         size = np.uint64(m.vocab_size)
-        keys2 = np.asarray(m._k2)
-        has = np.isin(keys2, np.asarray(m._k3) // size)
+        keys2 = m.keys(2)
+        has = np.isin(keys2, m.keys(3) // size)
         bow = m.context(keys2 // size, keys2 % size)
         assert has.any() and (~has).any()
         assert np.all((bow != 0) == has)
@@ -166,7 +179,7 @@ def test_context_weight_is_zero_exactly_without_stored_trigrams(
 def test_backoff_parts_compose_logprob(model: LanguageModel) -> None:
     rng = np.random.default_rng(0)
     size = np.uint64(model.vocab_size)
-    stored = np.asarray(model._k3)[:500]
+    stored = model.keys(3)[:500]
     u, v, w = (np.concatenate([rng.integers(0, model.vocab_size, 2000), x.astype(np.int64)])
                for x in (stored // size // size, stored // size % size, stored % size))
     hit, p3 = model.trigram(u, v, w)
@@ -176,6 +189,58 @@ def test_backoff_parts_compose_logprob(model: LanguageModel) -> None:
     assert np.array_equal(parts, model.logprob(u, v, w))
 
 
+def test_compact_storage_matches_the_plain_model(model: LanguageModel,
+                                                compact: LanguageModel) -> None:
+    d = compact.directory
+    assert np.load(d / "lm3_keys.npy", mmap_mode="r").dtype == np.uint32
+    assert np.load(d / "lm2_keys.npy", mmap_mode="r").dtype == np.uint32
+    assert np.load(d / "lm3_logp.npy", mmap_mode="r").dtype == np.uint8
+    assert (d / "lm3_logp_codebook.npy").exists()
+    # a toy vocabulary's trigram keys fit 32 bits: no buckets (tested on their own below)
+    assert (d / "lm3_buckets.npy").exists() == (compact.vocab_size**3 > 1 << 32)
+    # the same n-grams, found by the same keys
+    for order in (2, 3):
+        assert np.array_equal(compact.keys(order), model.keys(order))
+    rng = np.random.default_rng(1)
+    size = np.uint64(model.vocab_size)
+    stored = model.keys(3)
+    u, v, w = (np.concatenate([rng.integers(0, model.vocab_size, 3000), x.astype(np.int64)])
+               for x in (stored // size // size, stored // size % size, stored % size))
+    assert np.array_equal(model.trigram(u, v, w)[0], compact.trigram(u, v, w)[0])
+    # 8-bit codes: each value within a bin's width of the float16 one
+    assert np.abs(model.logprob(u, v, w) - compact.logprob(u, v, w)).max() < 0.25
+    assert np.array_equal(model.context(u, v) != 0, compact.context(u, v) != 0)
+
+
+def test_bucketed_keys_find_every_key_and_nothing_else() -> None:
+    from vnrestore.lm import _Keys
+
+    rng = np.random.default_rng(2)
+    size = 7000
+    full = np.unique(rng.integers(0, size**3, 50_000, dtype=np.int64).astype(np.uint64))
+    packed = build_lm.narrow_keys(full, size, 3, "t")
+    table = _Keys(packed["t_keys"], packed["t_buckets"])
+    assert np.array_equal(table.full(), full)
+    # absent keys, among them keys sharing the low half of a stored one
+    absent = np.concatenate([full[:500] ^ np.uint64(1 << 33), full[:500] + np.uint64(1)])
+    absent = np.setdiff1d(absent[absent < np.uint64(size**3)], full)
+    query = rng.permutation(np.concatenate([full, absent]))  # unsorted on purpose
+    hit, pos = table.find(query)
+    assert np.array_equal(hit, np.isin(query, full))
+    assert np.array_equal(table.full()[pos[hit]], query[hit])
+    assert not table.find(np.array([size**3 + 5], dtype=np.uint64))[0].any()
+
+
+def test_quantize_keeps_reserved_values_exact() -> None:
+    values = np.concatenate([np.zeros(10), np.linspace(-3, 2, 5000), [1e-12]])
+    codes, deq, book = build_lm.quantize(values, "q8", reserved=(0.0,))
+    assert codes.dtype == np.uint8 and book is not None and book[0] == 0.0
+    assert np.all(codes[:10] == 0) and np.all(codes[10:] != 0) and np.all(deq[10:] != 0)
+    assert np.abs(deq - values).max() < 5 / 255
+    f16, deq16, none = build_lm.quantize(np.array([0.0, 1e-9, -1.5]), "f16", reserved=(0.0,))
+    assert none is None and f16[0] == 0 and f16[1] != 0 and deq16[2] == -1.5
+
+
 def test_sentence_logprob_prefers_real_order(model: LanguageModel) -> None:
     good = "ủy ban nhân dân huyện ban hành kế hoạch".split()
     assert model.sentence_logprob(good) > model.sentence_logprob(good[::-1])
@@ -183,8 +248,8 @@ def test_sentence_logprob_prefers_real_order(model: LanguageModel) -> None:
 
 
 def test_pruning_shrinks_the_model(model: LanguageModel, pruned: LanguageModel) -> None:
-    assert len(pruned._k3) < len(model._k3)
-    assert len(pruned._k2) < len(model._k2)
+    assert len(pruned.keys(3)) < len(model.keys(3))
+    assert len(pruned.keys(2)) < len(model.keys(2))
 
 
 def test_import_loads_no_data() -> None:
@@ -192,3 +257,37 @@ def test_import_loads_no_data() -> None:
             "assert m.get_model.cache_info().currsize == 0; "
             "assert 'underthesea' not in sys.modules and 'vnrestore.build' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_keep_all_sources_and_unk_pruning(tmp_path: Path, pruned: LanguageModel) -> None:
+    keep = _build(tmp_path / "keep", "--prune2", "2", "--prune3", "2", "--keys", "u64",
+                  "--quant", "f16", "--keep-all", "legal")
+    # every trigram of the legal documents is kept, the other singletons are not
+    u, v, w = (keep.id(t) for t in ("văn", "thư", "của"))
+    assert keep.trigram([u], [v], [w])[0][0] and not pruned.trigram([u], [v], [w])[0][0]
+    assert len(pruned.keys(3)) < len(keep.keys(3))
+    meta = json.loads((keep.directory / "lm_meta.json").read_text(encoding="utf-8"))
+    assert meta["thresholds"]["keep_all"] == ["legal"]
+    # --prune-unk: singleton trigrams holding <unk> go, the others stay
+    full = _build(tmp_path / "full", "--prune2", "1", "--prune3", "1", "--prune-unk", "1")
+    no_unk = _build(tmp_path / "nounk", "--prune2", "1", "--prune3", "1", "--prune-unk", "2")
+    size = np.uint64(full.vocab_size)
+
+    def has_unk(keys: np.ndarray) -> np.ndarray:
+        return (keys // size // size == UNK_ID) | (keys // size % size == UNK_ID) \
+            | (keys % size == UNK_ID)
+
+    k_full, k_cut = full.keys(3), no_unk.keys(3)
+    assert has_unk(k_full).any() and not has_unk(k_cut).any()  # toy: every one is a singleton
+    assert np.array_equal(k_full[~has_unk(k_full)], k_cut)
+
+
+def test_extra_text_source(tmp_path: Path) -> None:
+    text = tmp_path / "extra.txt"
+    text.write_text("con mèo trắng ngủ .\ncon mèo trắng chạy .\ncon mèo trắng ăn .\n",
+                    encoding="utf-8")
+    m = _build(tmp_path / "extra", "--extra-text", f"ud={text}", "--weight", "ud=3")
+    assert m.id("mèo") != UNK_ID and m.count("mèo") == 3  # raw counts, not weighted
+    meta = json.loads((m.directory / "lm_meta.json").read_text(encoding="utf-8"))
+    assert meta["weights"]["ud"] == 3 and meta["extra_text"] == {"ud": str(text)}
+    assert "ud" not in meta["heldout"]  # all of it is training text

@@ -11,6 +11,14 @@ stored in backoff form, so a lookup is at most three binary searches:
 (``bow2[uv]`` is 0 when ``uv`` is not stored).  All arrays are ``.npy`` files opened
 with ``mmap_mode="r"``, so loading costs only the vocabulary.  Natural logs throughout.
 
+Two storage forms, told apart by the files (``vnrestore.build.lm`` writes either):
+
+* keys: ``uint64`` (``lm3_keys`` = ``(u*V+v)*V+w``), or compact ``uint32``: the low 32
+  bits of the same sorted keys, with ``lmN_buckets.npy`` giving where each value of the
+  high bits starts (bigram keys ``v*V+w`` fit 32 bits whole: no buckets);
+* values: ``float16``, or 8-bit codes into ``lmN_logp_codebook.npy`` /
+  ``lm2_bow_codebook.npy`` (float64; bow code 0 is exactly 0.0).
+
 Importing this module loads nothing; ``get_model()`` loads lazily once.
 """
 
@@ -37,6 +45,9 @@ PUNCT = tuple('.,:;-()/?!"%')
 # text is full of them, and "UBND huyện" must not be scored like a foreign-name run.
 ABBR = "<abbr>"
 BASE_TOKENS = SPECIALS + PUNCT + (ABBR,)
+# Files of the compact storage form, loaded whole when present (see the module docstring).
+OPTIONAL_ARRAYS = ("lm3_buckets", "lm2_buckets", "lm3_logp_codebook", "lm2_logp_codebook",
+                   "lm2_bow_codebook")
 # Bumped whenever lm_tokens changes, so cached token streams of the build are invalidated.
 TOKENIZER_VERSION = 2
 
@@ -115,8 +126,11 @@ class LanguageModel:
         self.vocab_size = len(vocab)
         self.meta = meta
         self._index = {t: i for i, t in enumerate(vocab)}
-        self._k3, self._p3 = arrays["lm3_keys"], arrays["lm3_logp"]
-        self._k2, self._p2, self._b2 = arrays["lm2_keys"], arrays["lm2_logp"], arrays["lm2_bow"]
+        self._t3 = _Keys(arrays["lm3_keys"], arrays.get("lm3_buckets"))
+        self._t2 = _Keys(arrays["lm2_keys"], arrays.get("lm2_buckets"))
+        self._p3 = _Values(arrays["lm3_logp"], arrays.get("lm3_logp_codebook"))
+        self._p2 = _Values(arrays["lm2_logp"], arrays.get("lm2_logp_codebook"))
+        self._b2 = _Values(arrays["lm2_bow"], arrays.get("lm2_bow_codebook"))
         # The unigram tables are tiny; a real array makes the gathers cheaper than a memmap.
         self._p1 = np.asarray(arrays["lm1_logp"], dtype=np.float64)
         self._b1 = np.asarray(arrays["lm1_bow"], dtype=np.float64)
@@ -133,10 +147,20 @@ class LanguageModel:
         if vocab and vocab[-1] == "":
             vocab.pop()
         names = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
-        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r") for n in names}
+        # Plain ndarray views of the maps: the same memory, without np.memmap's Python-level
+        # __getitem__ on every gather and slice (thousands per document).
+        arrays = {n: np.load(directory / f"{n}.npy", mmap_mode="r").view(np.ndarray)
+                  for n in names}
+        for n in OPTIONAL_ARRAYS:  # small: read whole
+            if (directory / f"{n}.npy").exists():
+                arrays[n] = np.load(directory / f"{n}.npy")
         meta_path = directory / "lm_meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         return cls(directory, vocab, arrays, meta)
+
+    def keys(self, order: int) -> np.ndarray:
+        """All stored keys of an order (2 or 3) as uint64 (tests and tools)."""
+        return (self._t3 if order == 3 else self._t2).full()
 
     def id(self, token: str) -> int:
         return self._index.get(token, UNK_ID)
@@ -168,14 +192,15 @@ class LanguageModel:
     def trigram(self, u: np.ndarray, v: np.ndarray, w: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
         """(stored mask, ln P of the stored ones) of the trigrams (u, v, w)."""
-        return _lookup(self._k3, self._p3, self._key(self._key(u, v), w))
+        hit, pos = self._t3.find(self._key(self._key(u, v), w))
+        return hit, self._p3[pos[hit]]
 
     def context(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """ln bow2(u v); 0 exactly when no trigram of context (u, v) is stored (the build
         guarantees it), so callers may skip trigram lookups there."""
-        hit, bow = _lookup(self._k2, self._b2, self._key(u, v))
+        hit, pos = self._t2.find(self._key(u, v))
         out = np.zeros(hit.shape)
-        out[hit] = bow
+        out[hit] = self._b2[pos[hit]]
         return out
 
     def bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -192,9 +217,7 @@ class LanguageModel:
     def _bigram(self, v: np.ndarray, w: np.ndarray, *, with_context: bool
                 ) -> tuple[np.ndarray, np.ndarray | None]:
         v, w = np.asarray(v, dtype=np.uint64), np.asarray(w, dtype=np.uint64)
-        key = self._key(v, w)
-        pos = np.minimum(np.searchsorted(self._k2, key), len(self._k2) - 1)
-        hit = self._k2[pos] == key
+        hit, pos = self._t2.find(self._key(v, w))
         at = pos[hit]
         prob = self._b1[v.astype(np.intp)] + self._p1[w.astype(np.intp)]
         prob[hit] = self._p2[at]
@@ -214,15 +237,99 @@ class LanguageModel:
         return float(self.logprob(seq[:-2], seq[1:-1], seq[2:]).sum())
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """(found mask, values of the found queries as float64) for sorted ``keys``."""
-    if len(keys) == 0:
-        return np.zeros(query.shape, dtype=bool), np.empty(0)
-    pos = np.searchsorted(keys, query)
-    np.minimum(pos, len(keys) - 1, out=pos)
-    hit = keys[pos] == query
-    return hit, values[pos[hit]].astype(np.float64)
+class _Keys:
+    """Sorted n-gram keys as stored: ``uint64``, or ``uint32`` low halves of sorted uint64
+    keys with ``buckets[b] : buckets[b + 1]`` holding those whose high 32 bits are ``b``
+    (no buckets: every key is below 2**32)."""
+
+    def __init__(self, keys: np.ndarray, buckets: np.ndarray | None = None) -> None:
+        self.keys = keys
+        self.buckets: np.ndarray | None = None
+        self._bounds: list[int] = []
+        if buckets is not None:
+            self.buckets = np.asarray(buckets, dtype=np.intp)
+            self._bounds = self.buckets.tolist()
+        self.narrow = keys.dtype == np.uint32
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def full(self) -> np.ndarray:
+        """Every key as uint64 (tests and tools; reads the whole table)."""
+        keys = np.asarray(self.keys, dtype=np.uint64)
+        if self.buckets is not None:
+            high = np.repeat(np.arange(len(self.buckets) - 1, dtype=np.uint64),
+                             np.diff(self.buckets))
+            keys = keys | (high << np.uint64(32))
+        return keys
+
+    def find(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, position of each query; meaningful where found)."""
+        query = np.asarray(query, dtype=np.uint64)
+        n = len(self.keys)
+        if n == 0:
+            return np.zeros(query.shape, dtype=bool), np.zeros(query.shape, dtype=np.intp)
+        if not self.narrow:
+            pos = np.searchsorted(self.keys, query)
+            np.minimum(pos, n - 1, out=pos)
+            return self.keys[pos] == query, pos
+        if self.buckets is None:
+            small = query < np.uint64(1 << 32)
+            low = query.astype(np.uint32)
+            pos = np.searchsorted(self.keys, low)
+            np.minimum(pos, n - 1, out=pos)
+            return (self.keys[pos] == low) & small, pos
+        return self._find_bucketed(query)
+
+    def _find_bucketed(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flat = query.reshape(-1)
+        top = (flat >> np.uint64(32)).astype(np.intp)
+        low = (flat & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        order = None
+        if len(top) > 1 and (top[1:] < top[:-1]).any():  # the decoder asks in sorted order
+            order = np.argsort(top, kind="stable")
+            top, low = top[order], low[order]
+        pos = np.zeros(len(top), dtype=np.intp)
+        end = np.zeros(len(top), dtype=np.intp)
+        cuts = np.flatnonzero(top[1:] != top[:-1]) + 1
+        edges = [0, *cuts.tolist(), len(top)]
+        bounds, keys = self._bounds, self.keys
+        nb = len(bounds) - 1
+        firsts = top[edges[:-1]].tolist()
+        for a, b, bucket in zip(edges[:-1], edges[1:], firsts, strict=True):
+            if bucket >= nb:
+                continue  # end stays 0: not found
+            s, e = bounds[bucket], bounds[bucket + 1]
+            pos[a:b] = np.searchsorted(keys[s:e], low[a:b])
+            pos[a:b] += s
+            end[a:b] = e
+        hit = pos < end
+        np.minimum(pos, len(self.keys) - 1, out=pos)
+        hit &= self.keys[pos] == low
+        if order is not None:
+            hit_out, pos_out = np.empty_like(hit), np.empty_like(pos)
+            hit_out[order], pos_out[order] = hit, pos
+            hit, pos = hit_out, pos_out
+        return hit.reshape(query.shape), pos.reshape(query.shape)
+
+
+class _Values:
+    """Stored values: float16 (or float32), or uint8 codes into a float64 codebook."""
+
+    def __init__(self, values: np.ndarray, codebook: np.ndarray | None = None) -> None:
+        self.values = values
+        self.codebook = None if codebook is None else np.asarray(codebook, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, pos: np.ndarray) -> np.ndarray:
+        if self.codebook is None:
+            return self.values[pos].astype(np.float64)
+        return self.codebook[self.values[pos]]
+
+    def all(self) -> np.ndarray:
+        return self[np.arange(len(self.values))]
 
 
 def _read_counts(path: pathlib.Path) -> dict[str, int]:

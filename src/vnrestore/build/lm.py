@@ -37,6 +37,7 @@ from ..lm import BASE_TOKENS, BOS_ID, EOS_ID, TOKENIZER_VERSION, UNK_ID, Languag
 from .corpus import HELDOUT_MODULUS, SOURCES, corpus_files, is_heldout, iter_documents, repo_root
 
 LOG_ZERO = -99.0  # stored for P(<s> | ...), which is exactly 0
+LLOYD_ROUNDS = 12  # k-means rounds of the 8-bit codebooks
 BATCH_CHARS = 2_000_000  # text per worker job: big enough to amortize pickling
 FALLBACK_DISCOUNTS = np.array([0.0, 0.5, 1.0, 1.5])  # for toy corpora without n1..n4
 ARRAY_NAMES = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
@@ -55,6 +56,18 @@ class Config:
     max_docs: int | None = None
     workers: int = 2
     dev: tuple[Path, ...] = ()  # extra plain-text files to report perplexity on
+    # Plain-text training sources beside the corpora (one sentence a line), by name; all
+    # training text (no held-out part).  E.g. ud=../shared/corpora/ud-vtb/train.txt.
+    extra: tuple[tuple[str, Path], ...] = ()
+    quant: str = "q8"  # stored log-probs and weights: f16 or q8 (8-bit codebook)
+    keys: str = "u32"  # n-gram keys: u64, or u32 (low halves + bucket starts)
+    # Sources whose n-grams are all kept, whatever the pruning thresholds (e.g. the
+    # statutory legal text and the CC BY-SA Wikipedia, while news singletons are pruned).
+    keep_all: tuple[str, ...] = ()
+    prune_unk: int = 2  # trigrams with <unk> need at least this count
+    # Count multipliers of the sources other than legal (legal: legal_weights); default 1.
+    weights: tuple[tuple[str, int], ...] = ()
+    argv: tuple[str, ...] = ()  # the command line that made this config, for the record
 
 
 @dataclass
@@ -139,6 +152,20 @@ def tokenize_source(cfg: Config, source: str) -> Streams:
     return Streams(source, list(index), cat[False], cat[True], docs)
 
 
+def text_streams(name: str, path: Path) -> Streams:
+    """A plain-text training source (one sentence a line) as Streams (no held-out part)."""
+    index = {t: i for i, t in enumerate(BASE_TOKENS)}
+    out: list[int] = []
+    lines = 0
+    for sent in lm_tokens(path.read_text(encoding="utf-8")):
+        lines += 1
+        out += (BOS_ID, BOS_ID)
+        out += [index.setdefault(t, len(index)) for t in sent]
+        out.append(EOS_ID)
+    return Streams(name, list(index), np.array(out, dtype=np.int32), np.zeros(0, np.int32),
+                   {"train": lines, "heldout": 0})
+
+
 def _fingerprint(cfg: Config, source: str) -> str:
     """Cache key of a source's token streams: input files, split, tokenizer, limits."""
     files = corpus_files(cfg.corpora, [source])
@@ -208,20 +235,28 @@ def count_trigrams(stream: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarra
     return np.unique(trigram_keys(stream, size), return_counts=True)
 
 
-def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray, int]]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum (keys, counts, weight) tables into one sorted table: keys, weighted, raw counts.
+def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray, int]],
+                 kept: Sequence[bool] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Sum (keys, counts, weight) tables into one sorted table: keys, weighted counts,
+    raw counts, and (when ``kept`` flags some parts) the raw counts of those parts.
 
     Weighted counts feed the estimate; raw counts decide pruning, so that upweighting
     a source does not keep its singletons (evidence is the raw count, not the weight).
+    An n-gram seen in a ``kept`` part is never pruned.
     """
     keys = np.concatenate([k for k, _, _ in parts])
     raw = np.concatenate([c for _, c, _ in parts]).astype(np.int64)
     weights = np.concatenate([np.full(len(k), w, np.int64) for k, _, w in parts])
     uniq, inverse = np.unique(keys, return_inverse=True)
+    columns = [raw * weights, raw]
+    if kept is not None and any(kept):
+        flag = np.concatenate([np.full(len(k), f, bool) for (k, _, _), f in zip(parts, kept,
+                                                                               strict=True)])
+        columns.append(np.where(flag, raw, 0))
     merged = [np.bincount(inverse, weights=x, minlength=len(uniq)).astype(np.int64)
-              for x in (raw * weights, raw)]
-    return uniq, merged[0], merged[1]
+              for x in columns]
+    return uniq, merged[0], merged[1], (merged[2] if len(merged) > 2 else None)
 
 
 # ---------------------------------------------------------------- stage 4: Kneser-Ney
@@ -263,11 +298,75 @@ def backoff_weights(ctx: np.ndarray, p_kept: np.ndarray, lower_kept: np.ndarray
     return ctx[starts], np.log(np.maximum(num, 1e-12) / np.maximum(den, 1e-12))
 
 
-def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, prune2: int,
-             prune3: int) -> Arrays:
+def quantize(values: np.ndarray, quant: str, reserved: tuple[float, ...] = ()
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(stored array, its values as float64, codebook or None).
+
+    ``f16``: float16, and a value that is not ``reserved`` but rounds to 0 becomes the
+    smallest float16 (so 0 keeps meaning "reserved 0").  ``q8``: uint8 codes; each
+    ``reserved`` value has a code of its own (in order, from 0) holding it exactly, the
+    others are binned by equal-population quantiles, each bin stored as its mean (the
+    binning of KenLM's quantization); a bin whose mean is 0 gets 1e-9 instead."""
+    values = np.asarray(values, dtype=np.float64)
+    if quant == "f16":
+        stored = values.astype(np.float16)
+        if 0.0 in reserved:
+            stored[(stored == 0) & (values != 0)] = np.finfo(np.float16).smallest_subnormal
+        return stored, stored.astype(np.float64), None
+    if quant != "q8":
+        raise ValueError(f"unknown quantization {quant!r}")
+    codes = np.zeros(len(values), dtype=np.uint8)
+    book = np.zeros(256)
+    free = np.ones(len(values), dtype=bool)
+    for code, value in enumerate(reserved):
+        hit = values == value
+        codes[hit] = code
+        book[code] = value
+        free &= ~hit
+    bins = 256 - len(reserved)
+    rest = values[free]
+    if len(rest):
+        distinct = np.unique(rest)
+        if len(distinct) <= bins:
+            edges = distinct[1:]
+        else:  # 1-D k-means (Lloyd), from equal-population bins
+            edges = np.unique(np.quantile(rest, np.linspace(0, 1, bins + 1)[1:-1]))
+            for _ in range(LLOYD_ROUNDS):
+                local = np.searchsorted(edges, rest, side="right")
+                cnt = np.bincount(local, minlength=len(edges) + 1)
+                centre = np.bincount(local, weights=rest, minlength=len(edges) + 1)[cnt > 0] \
+                    / cnt[cnt > 0]
+                edges = (centre[1:] + centre[:-1]) / 2
+        local = np.searchsorted(edges, rest, side="right")
+        sums = np.bincount(local, weights=rest, minlength=bins)
+        cnt = np.bincount(local, minlength=bins)
+        centre = np.divide(sums, cnt, out=np.zeros(bins), where=cnt > 0)
+        centre[(centre == 0) & (cnt > 0)] = 1e-9
+        book[len(reserved):] = centre[:bins]
+        codes[free] = local + len(reserved)
+    return codes, book[codes], book
+
+
+def narrow_keys(keys: np.ndarray, size: int, order: int, name: str) -> dict[str, np.ndarray]:
+    """uint64 keys as uint32 low halves (+ bucket starts of each high half when keys of
+    this order can reach 2**32); see vnrestore.lm."""
+    out = {f"{name}_keys": (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)}
+    if size**order > 1 << 32:
+        top = -(-(size**order) // (1 << 32))  # buckets needed for every possible key
+        bounds = np.arange(top + 1, dtype=np.uint64) << np.uint64(32)
+        out[f"{name}_buckets"] = np.searchsorted(keys, bounds).astype(np.int64)
+    return out
+
+
+def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, free3: np.ndarray | None,
+             size: int, prune2: int, prune3: int, quant: str = "f16", keys: str = "u64",
+             prune_unk: int = 1) -> Arrays:
     """Interpolated modified KN trigram model, pruned, in quantized backoff form.
 
-    ``c3``: (weighted) trigram counts for the estimate; ``raw3``: counts for pruning.
+    ``c3``: (weighted) trigram counts for the estimate; ``raw3``: counts for pruning;
+    ``free3``: counts in sources whose n-grams are never pruned (None: no such source).
+    ``quant``: ``f16`` or ``q8`` (see ``quantize``); ``keys``: ``u64`` or ``u32`` (compact,
+    see ``narrow_keys``).
     """
     n = np.uint64(size)
     # Bigrams are exactly the trigram tails (the padding gives every token two predecessors).
@@ -287,8 +386,16 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
     p3 = interpolate(keys3 // n, c3, d3, p2[tail])
 
     keep3 = raw3 >= prune3
+    if free3 is not None:
+        keep3 |= free3 > 0
+    if prune_unk > 1:  # <unk> stands for every foreign word: its rare contexts are noise
+        u3, v3 = keys3 // (n * n), keys3 // n % n
+        keep3 &= ~(((u3 == UNK_ID) | (v3 == UNK_ID) | (keys3 % n == UNK_ID))
+                   & (raw3 < prune_unk))
     ctx3 = keys3[keep3] // n
     keep2 = evidence2 >= prune2
+    if free3 is not None:
+        keep2 |= np.bincount(tail, weights=free3, minlength=len(keys2)) > 0
     keep2[tail[keep3]] = True  # a stored trigram's tail is a stored bigram (if prune3 < prune2)
     pos = np.minimum(np.searchsorted(keys2, ctx3), len(keys2) - 1)
     keep2[pos[keys2[pos] == ctx3]] = True  # every stored trigram context is a stored bigram
@@ -296,30 +403,46 @@ def estimate(keys3: np.ndarray, c3: np.ndarray, raw3: np.ndarray, size: int, pru
 
     lp1 = np.log(np.maximum(p1, 1e-300)).astype(np.float32)
     lp1[BOS_ID] = LOG_ZERO
-    lp2 = np.log(p2[keep2]).astype(np.float16)
-    lp3 = np.log(p3[keep3]).astype(np.float16)
-    # Backoff weights from the quantized stored values, so the stored model normalizes.
+    n_kept2 = int(keep2.sum())
+    # Stored (quantized) values; backoff weights are computed from the dequantized ones,
+    # so the stored model normalizes.  (<s>, <s>) is stored with P = 0 (LOG_ZERO).
+    l2, deq2, book2 = quantize(np.concatenate([np.log(p2[keep2]),
+                                               np.full(len(extra), LOG_ZERO)]),
+                               quant, reserved=(LOG_ZERO,))
+    lp3, deq3, book3 = quantize(np.log(p3[keep3]), quant)
+    if quant == "q8":
+        # Coarse codes can round a context's probabilities up past a total of 1, which
+        # would leave nothing to back off to; the weights are computed from the exact
+        # values instead (as KenLM's quantization does) and the model sums to one only
+        # up to the codes' error.
+        deq2 = np.concatenate([np.log(p2[keep2]), np.full(len(extra), LOG_ZERO)])
+        deq3 = np.log(p3[keep3])
     q1 = np.exp(lp1.astype(np.float64))
     q1[BOS_ID] = 0.0
-    ctx1, lbow1 = backoff_weights(v2[keep2], np.exp(lp2.astype(np.float64)), q1[w2[keep2]])
+    q2 = np.exp(deq2[:n_kept2])
+    ctx1, lbow1 = backoff_weights(v2[keep2], q2, q1[w2[keep2]])
     bow1 = np.zeros(size, np.float32)
     bow1[ctx1] = lbow1
-    q2_of_tail = np.exp(lp2.astype(np.float64))[np.searchsorted(np.flatnonzero(keep2),
-                                                                tail[keep3])]
-    ctx2, lbow2 = backoff_weights(ctx3, np.exp(lp3.astype(np.float64)), q2_of_tail)
+    q2_of_tail = q2[np.searchsorted(np.flatnonzero(keep2), tail[keep3])]
+    ctx2, lbow2 = backoff_weights(ctx3, np.exp(deq3), q2_of_tail)
 
     k2 = np.concatenate([keys2[keep2], extra])
     order = np.argsort(k2, kind="stable")
-    l2 = np.concatenate([lp2, np.full(len(extra), LOG_ZERO, np.float16)])[order]
+    l2 = l2[order]
     k2 = k2[order]
-    b2 = np.zeros(len(k2), np.float16)
     # bow2 is 0 exactly for the contexts without a stored trigram: the decoder skips
-    # their trigram lookups.  A weight that rounds to 0 gets the smallest float16 instead.
-    lbow2 = lbow2.astype(np.float16)
-    lbow2[lbow2 == 0] = np.finfo(np.float16).smallest_subnormal
-    b2[np.searchsorted(k2, ctx2)] = lbow2
+    # their trigram lookups, so a stored context's weight is never stored as 0.
+    raw_b2 = np.zeros(len(k2))
+    raw_b2[np.searchsorted(k2, ctx2)] = np.where(lbow2 == 0, 1e-9, lbow2)
+    b2, _, book_b2 = quantize(raw_b2, quant, reserved=(0.0,))
     tables = {"lm3_keys": keys3[keep3], "lm3_logp": lp3, "lm2_keys": k2, "lm2_logp": l2,
               "lm2_bow": b2, "lm1_logp": lp1, "lm1_bow": bow1}
+    for name, book in (("lm3_logp", book3), ("lm2_logp", book2), ("lm2_bow", book_b2)):
+        if book is not None:
+            tables[f"{name}_codebook"] = book
+    if keys == "u32":
+        tables.update(narrow_keys(tables["lm3_keys"], size, 3, "lm3"))
+        tables.update(narrow_keys(tables["lm2_keys"], size, 2, "lm2"))
     stats = {"trigrams_total": int(len(keys3)), "trigrams_kept": int(keep3.sum()),
              "bigrams_total": int(len(keys2)), "bigrams_kept": int(len(k2)),
              "discounts": {"1": d1[1:].round(4).tolist(), "2": d2[1:].round(4).tolist(),
@@ -375,11 +498,58 @@ def write_model(out: Path, vocab: list[str], counts: Counter[str], arrays: Array
     with open(out / "syllables.tsv", "w", encoding="utf-8") as fh:
         for tok in vocab[len(BASE_TOKENS):]:
             fh.write(f"{tok}\t{counts[tok]}\n")
-    for name in ARRAY_NAMES:
-        np.save(out / f"{name}.npy", arrays.tables[name])
-    meta["files_bytes"] = {f"{n}.npy": (out / f"{n}.npy").stat().st_size for n in ARRAY_NAMES}
+    for stale in out.glob("lm[123]_*.npy"):  # a former build's files of another form
+        stale.unlink()
+    for name, table in arrays.tables.items():
+        np.save(out / f"{name}.npy", table)
+    meta["files_bytes"] = {f"{n}.npy": (out / f"{n}.npy").stat().st_size for n in arrays.tables}
     (out / "lm_meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
+
+
+def _compact(meta: dict) -> tuple[bool, bool]:
+    """(uint32 keys, 8-bit codes) of a build's metadata."""
+    return meta.get("keys", "uint64") != "uint64", "8-bit" in meta.get("quantization", "")
+
+
+def _array_rows(meta: dict) -> str:
+    c = meta["counts"]
+    narrow, q8 = _compact(meta)
+    value = "8-bit code into `lm3_logp_codebook.npy`" if q8 else "float16"
+    value2 = "8-bit codes into `lm2_logp_codebook.npy` / `lm2_bow_codebook.npy`" if q8 \
+        else "float16"
+    keys3 = "uint32: the low 32 bits of the sorted keys `(u*V+v)*V+w`, `lm3_buckets.npy` " \
+        "giving where each value of the high bits starts" if narrow else \
+        "sorted uint64 keys `(u*V+v)*V+w`"
+    keys2 = "uint32 keys `v*V+w`" if narrow else "keys `v*V+w`"
+    files3 = "`lm3_keys.npy`, `lm3_buckets.npy`, `lm3_logp.npy`" if narrow else \
+        "`lm3_keys.npy`, `lm3_logp.npy`"
+    return (f"| {files3} | {c['trigrams_kept']:,} trigrams: {keys3}; ln P(w \\| u v) {value} |\n"
+            f"| `lm2_keys.npy`, `lm2_logp.npy`, `lm2_bow.npy` | {c['bigrams_kept']:,} bigrams: "
+            f"{keys2}, ln P(w \\| v), ln backoff weight of `v w` as a trigram context ({value2}; "
+            "exactly 0 when no trigram of that context is stored, which the decoder relies on) |")
+
+
+def _pruning_note(th: dict) -> str:
+    if th["prune3"] <= 1 and th["prune2"] <= 1:
+        out = "singletons kept: every bigram and trigram of the training text is stored"
+    else:
+        out = (f"trigrams with count < {th['prune3']} and bigrams with count < "
+               f"{th['prune2']} dropped")
+    if th.get("keep_all"):
+        out += f" (except those seen in {', '.join(th['keep_all'])}, all kept)"
+    if th.get("prune_unk", 1) > 1:
+        out += f", but trigrams holding `<unk>` need a count >= {th['prune_unk']}"
+    return out
+
+
+def _weights_note(meta: dict) -> str:
+    if _compact(meta)[1]:
+        return ("backoff weights computed from the unquantized values (as KenLM does: "
+                "recomputing them from 8-bit codes can round a context's total past one), "
+                "then quantized; the codebooks are 1-D k-means (Lloyd) of each array;")
+    return ("backoff weights recomputed from the quantized values so that every context "
+            "sums to one;")
 
 
 def readme_section(meta: dict) -> str:
@@ -404,24 +574,25 @@ digit runs `<num>`, punctuation `.,:;-()/?!"%` kept, other symbols dropped).
 | `vocab.txt` | {meta['vocab_size']:,} tokens, line number = id: `<unk> <s> </s> <num>`, \
 punctuation, then syllables with count >= {th['min_count']} by descending count |
 | `syllables.tsv` | `syllable<TAB>count` for every vocabulary syllable (training count) |
-| `lm3_keys.npy`, `lm3_logp.npy` | {c['trigrams_kept']:,} trigrams: sorted uint64 keys \
-`(u*V+v)*V+w`, ln P(w \\| u v) float16 |
-| `lm2_keys.npy`, `lm2_logp.npy`, `lm2_bow.npy` | {c['bigrams_kept']:,} bigrams: keys `v*V+w`, \
-ln P(w \\| v), ln backoff weight of `v w` as a trigram context (float16; exactly 0 when \
-no trigram of that context is stored, which the decoder relies on) |
+{_array_rows(meta)}
 | `lm1_logp.npy`, `lm1_bow.npy` | unigram ln P(w) and ln backoff weight (float32) |
 | `lm_meta.json` | everything below, machine-readable |
 
 - **Model**: order 3, interpolated modified Kneser-Ney (discounts from counts-of-counts;
-  `<s>` bigrams keep raw counts), stored in backoff form with backoff weights recomputed
-  from the quantized values so that every context sums to one; natural logs.
+  `<s>` bigrams keep raw counts), stored in backoff form; {_weights_note(meta)}
+  natural logs.
 - **Training data**: training documents only ({docs}); a document is held out iff
   `crc32("source/id") % 20 == 0` (`vnrestore.build.corpus.is_heldout`).
   Source weights: {weights} (legal counts multiplied; the weight among
   {meta['legal_weights_tried']} with the lowest perplexity on the legal+news held-out set).
-- **Pruning** (on unweighted counts): trigrams with count < {th['prune3']} and bigrams with
-  count < {th['prune2']} dropped ({c['trigrams_total']:,} -> {c['trigrams_kept']:,} trigrams,
-  {c['bigrams_total']:,} -> {c['bigrams_kept']:,} bigrams); {mb:.1f} MB of arrays.
+- **Pruning** (on unweighted counts): {_pruning_note(th)} ({c['trigrams_total']:,} -> \
+{c['trigrams_kept']:,} trigrams, {c['bigrams_total']:,} -> {c['bigrams_kept']:,} bigrams); \
+{mb:.1f} MB of arrays. Singletons are kept only from text that may be redistributed \
+(statutory legal text; Wikipedia, CC BY-SA): unpruned n-grams of the unlicensed news could \
+re-chain its sentences, and ../shared/README.md allows pruned counts of it only. Dev-set \
+word accuracy of marks-stripped news (`benchmarks/lm_research.md`): 97.38% with all \
+singletons pruned, 97.47% as built, 97.87% with the news singletons too (not taken). \
+`lm_meta.json` records the command and the sha256 of every input.
 - **Held-out perplexity** (per token incl. `</s>`; `<unk>` is a token; `dev:` rows are
   the seed gold text, reported only, never used to choose anything):
 
@@ -429,7 +600,7 @@ no trigram of that context is stored, which the decoder relies on) |
 | --- | --- | --- | --- |
 {ppl}
 
-- **Provenance**: only derived statistics (pruned n-gram probabilities and syllable counts) are
+- **Provenance**: only derived statistics (n-gram probabilities and syllable counts) are
   committed, never corpus text. Counts from the Wikipedia part come from Vietnamese Wikipedia
   articles, CC BY-SA 4.0 (https://vi.wikipedia.org); legal (VLC legal corpus, statutory text)
   and news text were used for counting only. Built {meta['built']} in {meta['build_seconds']} s.
@@ -457,6 +628,10 @@ def build(cfg: Config) -> dict:
         streams.append(s)
         log(f"{source}: {s.docs} docs, {len(s.train):,} train / {len(s.heldout):,} held-out "
             "stream ids", t0)
+    for name, path in cfg.extra:
+        streams.append(text_streams(name, path))
+        log(f"{name}: {streams[-1].docs['train']:,} lines of {path}, "
+            f"{len(streams[-1].train):,} stream ids")
     t0 = time.perf_counter()
     counts = syllable_counts(streams)
     vocab = make_vocab(counts, cfg.min_count)
@@ -467,7 +642,8 @@ def build(cfg: Config) -> dict:
     for s in streams:
         train, held = to_global(s, vocab)
         tables[s.source] = count_trigrams(train, len(vocab))
-        heldout[s.source] = held
+        if len(held):
+            heldout[s.source] = held
     for path in cfg.dev:
         heldout[f"dev:{path.name}"] = text_stream(path, vocab)
     log("trigram counts: " + ", ".join(f"{k} {len(v[0]):,}" for k, v in tables.items()), t0)
@@ -475,8 +651,12 @@ def build(cfg: Config) -> dict:
     best: tuple[float, int, Arrays, dict] | None = None
     for weight in cfg.legal_weights:
         t0 = time.perf_counter()
-        parts = [(k, c, weight if src == "legal" else 1) for src, (k, c) in tables.items()]
-        arrays = estimate(*merge_counts(parts), len(vocab), cfg.prune2, cfg.prune3)
+        other = dict(cfg.weights)
+        parts = [(k, c, weight if src == "legal" else other.get(src, 1))
+                 for src, (k, c) in tables.items()]
+        kept = [src in cfg.keep_all for src in tables]
+        arrays = estimate(*merge_counts(parts, kept), len(vocab), cfg.prune2, cfg.prune3,
+                          cfg.quant, cfg.keys, cfg.prune_unk)
         model = LanguageModel(cfg.out, vocab, arrays.tables, {})
         ppl = {src: perplexity(model, h) for src, h in heldout.items()}
         score = objective(ppl)
@@ -496,6 +676,19 @@ def build(cfg: Config) -> dict:
     return meta
 
 
+def _input_hashes(cfg: Config) -> dict[str, str]:
+    """sha256 of every input file (corpora, extra texts), by file name."""
+    paths = corpus_files(cfg.corpora, cfg.sources) + [p for _, p in cfg.extra]
+    out = {}
+    for path in paths:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while data := fh.read(1 << 20):
+                digest.update(data)
+        out[Path(path).name] = digest.hexdigest()
+    return out
+
+
 def _meta(cfg: Config, vocab: list[str], streams: Sequence[Streams], weight: int,
           arrays: Arrays, ppl: dict) -> dict:
     return {
@@ -503,15 +696,23 @@ def _meta(cfg: Config, vocab: list[str], streams: Sequence[Streams], weight: int
         "vocab_size": len(vocab),
         "smoothing": "interpolated modified Kneser-Ney, pruned, backoff form",
         "log_base": "e",
-        "quantization": "lm1 float32; lm2/lm3 logp and bow float16",
+        "quantization": "lm1 float32; lm2/lm3 logp and bow "
+                        + ("float16" if cfg.quant == "f16" else "8-bit codebooks"),
+        "keys": "uint64" if cfg.keys == "u64" else "uint32 + buckets",
         "tokenizer_version": TOKENIZER_VERSION,
         "sources": {s.source: {"docs": s.docs, "train_stream_ids": int(len(s.train))}
                     for s in streams},
-        "weights": {s.source: (weight if s.source == "legal" else 1) for s in streams},
+        "weights": {s.source: weight if s.source == "legal" else
+                    dict(cfg.weights).get(s.source, 1) for s in streams},
+        "extra_text": {name: str(path) for name, path in cfg.extra},
         "legal_weights_tried": list(cfg.legal_weights),
-        "thresholds": {"min_count": cfg.min_count, "prune2": cfg.prune2, "prune3": cfg.prune3},
+        "thresholds": {"min_count": cfg.min_count, "prune2": cfg.prune2, "prune3": cfg.prune3,
+                       "keep_all": list(cfg.keep_all), "prune_unk": cfg.prune_unk},
         "max_docs": cfg.max_docs,
         "heldout_split": f"crc32(source/id) % {HELDOUT_MODULUS} == 0",
+        # What a rebuild needs to be the same build: the command, and the inputs' hashes.
+        "command": "python -m vnrestore.build lm " + " ".join(cfg.argv),
+        "inputs": _input_hashes(cfg),
         "heldout": ppl,
         "counts": arrays.stats,
         "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -528,13 +729,28 @@ def parse_args(argv: Sequence[str]) -> Config:
     p.add_argument("--cache", type=Path, default=root / ".cache" / "lm")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--sources", default=",".join(SOURCES))
-    p.add_argument("--legal-weight", default="1,2,3",
+    p.add_argument("--legal-weight", default="2",
                    help="integer count multiplier for legal; a list (1,2,3) picks the best")
     p.add_argument("--min-count", type=int, default=3, help="vocabulary: min syllable count")
     p.add_argument("--prune2", type=int, default=2, help="keep bigrams with count >= this")
     p.add_argument("--prune3", type=int, default=2, help="keep trigrams with count >= this")
     p.add_argument("--max-docs", type=int, default=None, help="first N documents per source")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--quant", choices=("f16", "q8"), default="q8",
+                   help="stored log-probs: float16, or 8-bit codes into a 256-value codebook")
+    p.add_argument("--keys", choices=("u64", "u32"), default="u32",
+                   help="n-gram keys: uint64, or uint32 low halves with bucket starts")
+    p.add_argument("--prune-unk", type=int, default=2,
+                   help="keep trigrams holding <unk> with count >= this")
+    # Singletons only from sources whose text may be redistributed (statutory text, and
+    # Wikipedia under CC BY-SA): unpruned n-grams of the unlicensed news could re-chain
+    # its sentences, and shared/README.md allows pruned counts of it only.
+    p.add_argument("--keep-all", default="legal,wiki",
+                   help="comma-separated sources whose n-grams are never pruned")
+    p.add_argument("--extra-text", action="append", default=[], metavar="NAME=PATH",
+                   help="a plain-text training source, one sentence a line (repeatable)")
+    p.add_argument("--weight", action="append", default=[], metavar="SOURCE=N",
+                   help="count multiplier of a source other than legal (repeatable)")
     p.add_argument("--dev", type=Path, nargs="*", default=None,
                    help="plain-text files to report perplexity on (default: the seed gold)")
     a = p.parse_args(list(argv))
@@ -542,8 +758,12 @@ def parse_args(argv: Sequence[str]) -> Config:
                   sources=tuple(s for s in a.sources.split(",") if s),
                   legal_weights=tuple(int(w) for w in a.legal_weight.split(",")),
                   min_count=a.min_count, prune2=a.prune2, prune3=a.prune3,
-                  max_docs=a.max_docs, workers=a.workers,
-                  dev=tuple(a.dev if a.dev is not None else _default_dev(root)))
+                  max_docs=a.max_docs, workers=a.workers, quant=a.quant, keys=a.keys,
+                  keep_all=tuple(x for x in a.keep_all.split(",") if x), prune_unk=a.prune_unk,
+                  extra=tuple((n, Path(p)) for n, _, p in (e.partition("=") for e in a.extra_text)),
+                  weights=tuple((n, int(w)) for n, _, w in (e.partition("=") for e in a.weight)),
+                  dev=tuple(a.dev if a.dev is not None else _default_dev(root)),
+                  argv=tuple(argv))
 
 
 def _default_dev(root: Path) -> list[Path]:
