@@ -92,3 +92,15 @@ def test_terms_and_document_formulas_decide():
     assert vnrestore.restore("Noi nhan:\n- Nhu tren;") == "Nơi nhận:\n- Như trên;"
     out = vnrestore.restore("ciia B Chinh trj vé thong tin di ngoai nam 2024 ctia tinh")
     assert "thông tin đối ngoại" in out
+
+
+def test_a_name_is_read_the_same_way_throughout_a_document():
+    text = ("Ong Nguyen Van Tho la chu tich xa. Hom qua ong Tho di hop. Ong Tho noi rang "
+            "ong Tho se ve som. Nguoi dan tin ong Tho.")
+    out = vnrestore.restore(text)
+    assert out.count("Thọ") == 5, out
+    from dataclasses import replace
+
+    alone = vnrestore.restore(text, config=replace(vnrestore.RestoreConfig(),
+                                                   consistency_bonus=0))
+    assert alone.count("Thọ") < 5  # without the document's evidence they diverge

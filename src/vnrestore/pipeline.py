@@ -15,6 +15,7 @@ chosen tone style (``render``) and collected as edits (``edits``).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -121,8 +122,8 @@ class Restorer:
             decoder = self.decoders["vie" if region.params.lang == "vie" else "eng"]
             part = [self._slots(p.tokens, region.params, starts) for p in region.paragraphs]
             # All paragraphs of a region in one call: the decoder batches them.
-            decisions += decoder.decode_many([[c for _, c in s] for s, _ in part],
-                                             confidence)
+            found = decoder.decode_many([[c for _, c in s] for s, _ in part], confidence)
+            decisions += self._consistent(region.paragraphs, part, found, decoder, confidence)
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
             spans = [span for (slots, fixed), decs in zip(prepared, decisions, strict=True)
@@ -240,6 +241,60 @@ class Restorer:
             support_phrases(self.phrases, runs, slots, params, generator.inventory, self.config,
                             terms)
         return slots, fixed
+
+    def _consistent(self, paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
+                    decs: list[list[Decision]], decoder: Decoder, confidence: bool
+                    ) -> list[list[Decision]]:
+        """The decisions, with names read the same way throughout the document.
+
+        A name (a capitalized word inside a sentence) that occurs several times shares
+        its evidence: when its occurrences were read differently, the reading likeliest
+        over all of them (the sum of each occurrence's local log-probabilities) gets
+        ``config.consistency_bonus`` nats at each occurrence read otherwise, and those
+        paragraphs are decoded again (a cache of the document's readings, as archive
+        documents repeat their place names and people)."""
+        bonus = self.config.consistency_bonus
+        if bonus <= 0:
+            return decs
+        places: dict[str, list[tuple[int, int]]] = {}  # token -> (paragraph, slot)
+        for p, (slots, _) in enumerate(part):
+            tokens = paras[p].tokens
+            for k, (tok, cands) in enumerate(slots):
+                if len(cands) > 1 and tok.text[:1].isupper() and \
+                        _name_like(tokens, _index(tokens, tok)):
+                    places.setdefault(tok.text, []).append((p, k))
+        at = np.cumsum([0] + [len(p.words) for p in paras])  # word offset of a paragraph
+        window = self.config.consistency_window
+        split = [where for occurrences in places.values()
+                 for where in _clusters(occurrences, at, window) if len(where) > 1
+                 and len({part[p][0][k][1][decs[p][k].choice].text for p, k in where}) > 1]
+        if not split:
+            return decs
+        # Local scores of every reading at every occurrence (neighbours as decoded).
+        order = sorted({p for where in split for p, _ in where})
+        scored = dict(zip(order, decoder.decode_many(
+            [[c for _, c in part[p][0]] for p in order], True), strict=True))
+        redo: dict[int, dict[int, str]] = {}
+        for where in split:
+            logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
+            texts = {text for lp in logps for text in lp}
+            # A reading the search did not weigh at an occurrence counts as very unlikely.
+            best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
+            for p, k in where:
+                if part[p][0][k][1][decs[p][k].choice].text != best:
+                    redo.setdefault(p, {})[k] = best
+        changed = sorted(redo)
+        lattices = []
+        for p in changed:
+            slots = part[p][0]
+            for k, best in redo[p].items():
+                tok, cands = slots[k]
+                slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
+                                       else c for c in cands))
+            lattices.append([c for _, c in slots])
+        for p, new in zip(changed, decoder.decode_many(lattices, confidence), strict=True):
+            decs[p] = new
+        return decs
 
     def _as_written(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
         """``cands`` with the reading as written ``config.name_keep`` nats cheaper (one
@@ -420,6 +475,37 @@ def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable
 
 
 _SENTENCE_OPENERS = frozenset('.!?…:;"“”«»(–—-')
+
+
+_ABSENT = math.log(1e-4)
+
+
+def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
+              ) -> list[list[tuple[int, int]]]:
+    """Occurrences (paragraph, slot) in runs whose neighbours are at most ``window``
+    words apart: a long file of many documents does not join their names."""
+    out: list[list[tuple[int, int]]] = []
+    last = -window - 1
+    for p, k in occurrences:
+        here = int(at[p]) + k
+        if here - last > window or not out:
+            out.append([])
+        out[-1].append((p, k))
+        last = here
+    return out
+
+
+def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, float]:
+    """ln P of each reading the search weighed at a position, neighbours as decoded."""
+    finite = [(c.text, s) for c, s in zip(cands, dec.scores, strict=True) if math.isfinite(s)]
+    low = min(s for _, s in finite)
+    log_total = math.log(sum(math.exp(low - s) for _, s in finite))
+    return {text: low - s - log_total for text, s in finite}
+
+
+def _index(tokens: list[Token], tok: Token) -> int:
+    """The index of ``tok`` in ``tokens`` (sorted by start)."""
+    return bisect.bisect_left([t.start for t in tokens], tok.start)
 
 
 def _name_like(paragraph: list[Token], i: int) -> bool:
