@@ -68,6 +68,8 @@ class PhraseIndex:
             if key:
                 self.entries[key] = (phrase, "user")
         self.has_user_terms = any(kind == "user" for _, kind in self.entries.values())
+        # The first two words of every key (or the only one): where an exact match starts.
+        self.starts = frozenset(" ".join(key.split(" ", 2)[:2]) for key in self.entries)
         self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
@@ -86,11 +88,17 @@ class PhraseIndex:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
+    @staticmethod
+    @lru_cache(maxsize=100_000)
+    def word_key(word: str) -> str:
+        """The skeleton an observed word has in the index's keys."""
+        return skeleton(observed_form(word))
+
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
     def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, str] | None:
         """The phrase these observed words spell: exactly, or within a small distance
         when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
-        skeletons = [skeleton(observed_form(w)) for w in words]
+        skeletons = [self.word_key(w) for w in words]
         key = " ".join(skeletons)
         hit = self.entries.get(key)
         if hit is not None:
@@ -142,9 +150,19 @@ def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot]
     # In clean (or only mark-stripped) text a run of syllables is spelled as meant:
     # a name within two letters of it is another name.
     fuzzy = params.garble >= config.clean_garble
+    starts, key_of = index.starts, index.word_key
     for run in runs:
+        keys = [key_of(slots[k][0].text) for k in run]
         i = 0
         while i <= len(run) - fewest:
+            # A match starts with the first two words of an entry (one for a one-word user
+            # term), unless a name (capitalized) is found fuzzily from garbled words: the
+            # other starts, most words of a text, would be wasted lookups.
+            if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and not (
+                    slots[run[i]][0].text[:1].isupper()
+                    and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS])))):
+                i += 1
+                continue
             for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
                 idx = run[i : i + n]
                 words = tuple(slots[k][0].text for k in idx)

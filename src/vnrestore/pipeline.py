@@ -15,8 +15,8 @@ chosen tone style (``render``) and collected as edits (``edits``).
 
 from __future__ import annotations
 
-import bisect
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -258,11 +258,13 @@ class Restorer:
             return decs
         places: dict[str, list[tuple[int, int]]] = {}  # token -> (paragraph, slot)
         for p, (slots, _) in enumerate(part):
-            tokens = paras[p].tokens
+            tokens, index = paras[p].tokens, None
             for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.text[:1].isupper() and \
-                        _name_like(tokens, _index(tokens, tok)):
-                    places.setdefault(tok.text, []).append((p, k))
+                if len(cands) > 1 and tok.text[:1].isupper():
+                    if index is None:  # token start -> position, once per paragraph
+                        index = {t.start: i for i, t in enumerate(tokens)}
+                    if _name_like(tokens, index[tok.start]):
+                        places.setdefault(tok.text, []).append((p, k))
         at = np.cumsum([0] + [len(p.words) for p in paras])  # word offset of a paragraph
         window = self.config.consistency_window
         split = [where for occurrences in places.values()
@@ -270,19 +272,26 @@ class Restorer:
                  and len({part[p][0][k][1][decs[p][k].choice].text for p, k in where}) > 1]
         if not split:
             return decs
-        # Local scores of every reading at every occurrence (neighbours as decoded).
-        order = sorted({p for where in split for p, _ in where})
+        redo: dict[int, dict[int, str]] = {}
+        # A clear majority (two thirds of the occurrences, at least two) decides alone;
+        # otherwise the local scores of every reading at every occurrence do.
+        weigh = []
+        for where in split:
+            chosen = Counter(part[p][0][k][1][decs[p][k].choice].text for p, k in where)
+            (top, n), = chosen.most_common(1)
+            if n >= 2 and 3 * n >= 2 * len(where):
+                _prefer(redo, part, decs, where, top)
+            else:
+                weigh.append(where)
+        order = sorted({p for where in weigh for p, _ in where})
         scored = dict(zip(order, decoder.decode_many(
             [[c for _, c in part[p][0]] for p in order], True), strict=True))
-        redo: dict[int, dict[int, str]] = {}
-        for where in split:
+        for where in weigh:
             logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
             texts = {text for lp in logps for text in lp}
             # A reading the search did not weigh at an occurrence counts as very unlikely.
             best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
-            for p, k in where:
-                if part[p][0][k][1][decs[p][k].choice].text != best:
-                    redo.setdefault(p, {})[k] = best
+            _prefer(redo, part, decs, where, best)
         changed = sorted(redo)
         lattices = []
         for p in changed:
@@ -480,6 +489,14 @@ _SENTENCE_OPENERS = frozenset('.!?…:;"“”«»(–—-')
 _ABSENT = math.log(1e-4)
 
 
+def _prefer(redo: dict[int, dict[int, str]], part: list[tuple[list[Slot], list[Edit]]],
+            decs: list[list[Decision]], where: list[tuple[int, int]], best: str) -> None:
+    """Mark the occurrences in ``where`` not read as ``best`` to be decoded again."""
+    for p, k in where:
+        if part[p][0][k][1][decs[p][k].choice].text != best:
+            redo.setdefault(p, {})[k] = best
+
+
 def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
               ) -> list[list[tuple[int, int]]]:
     """Occurrences (paragraph, slot) in runs whose neighbours are at most ``window``
@@ -501,11 +518,6 @@ def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, f
     low = min(s for _, s in finite)
     log_total = math.log(sum(math.exp(low - s) for _, s in finite))
     return {text: low - s - log_total for text, s in finite}
-
-
-def _index(tokens: list[Token], tok: Token) -> int:
-    """The index of ``tok`` in ``tokens`` (sorted by start)."""
-    return bisect.bisect_left([t.start for t in tokens], tok.start)
 
 
 def _name_like(paragraph: list[Token], i: int) -> bool:
