@@ -186,8 +186,8 @@ class Restorer:
                     if tok.kind is Kind.WORD:
                         words += 1
                         misread += _misread(cands[dec.choice], tok.text)
-            rate = _on_grid(min(max(cfg.em_scale * misread / max(words, 1), cfg.em_floor),
-                                cfg.em_ceiling))
+            share = cfg.em_scale * misread / max(words, 1) - cfg.em_baseline
+            rate = _on_grid(min(max(share, cfg.em_floor), cfg.em_ceiling))
         return replace(params, garble=rate, drop=rate)
 
     def _slots(self, paragraph: list[Token], params: ChannelParams, starts: list[int]
