@@ -58,7 +58,7 @@ class RestoreConfig:
     user_bonus: float = 4.0
     #: The same for an administrative term or document formula of the lexicon matched
     #: whole ("thong tin di ngoai" -> "thông tin đối ngoại", "Noi nhan" -> "Nơi nhận"),
-    #: in text OCR'd without Vietnamese or stripped (a Vietnamese writer spelled it).
+    #: in text OCR'd without Vietnamese (garbled).
     #: Dev: 1.0 and 2.0 both took the seed from 96.86% to 97.30%; 1.0 was 0.02 better
     #: on stripped news and wiki, 3.0 cost 0.2 on synthetic eng-OCR.
     term_bonus: float = 1.0

@@ -197,9 +197,11 @@ class Restorer:
         fixed: list[Edit] = []
         runs: list[list[int]] = []  # slots of adjacent words that may spell a phrase
         run_end = -9  # paragraph index of the last word of runs[-1]
-        # Terms are matched in text a writer of Vietnamese did not write (there they are
-        # spelled as meant); names only in capitalized runs.
-        terms = params.lang != "vie" and self.phrases.any_case
+        # Terms are matched in garbled text (written by a writer of Vietnamese, or only
+        # stripped of marks, they are spelled as meant: dev, no gain there, a third more
+        # time); names only in capitalized runs.
+        terms = params.lang != "vie" and params.garble >= self.config.clean_garble \
+            and self.phrases.any_case
         any_case = self.phrases.has_user_terms or terms
         generator = self.generator
         words = generator.memo(params)
@@ -284,8 +286,9 @@ class Restorer:
             else:
                 weigh.append(where)
         order = sorted({p for where in weigh for p, _ in where})
-        scored = dict(zip(order, decoder.decode_many(
-            [[c for _, c in part[p][0]] for p in order], True), strict=True))
+        scored = dict(zip(order, decoder.rescore(
+            [[c for _, c in part[p][0]] for p in order],
+            [[d.choice for d in decs[p]] for p in order]), strict=True))
         for where in weigh:
             logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
             texts = {text for lp in logps for text in lp}
