@@ -17,7 +17,7 @@ fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,pdf]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,pdf,dask]'
 .venv/bin/python -m ruff check src tests scripts benchmarks
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"

@@ -1,9 +1,10 @@
 """Running the commands over stdin, files and directory trees (the CLI's engine room).
 
-Every batch command (``clean``, ``ocr``) is one loop: **plan** the tasks (input, output)
-and check them, **execute** them (in this process, or in worker processes that stream
-their outcomes back as they finish), and **report** each outcome as it comes (text to
-stdout, the JSONL report, progress) and a summary line at the end.
+Every batch command (``clean``, ``ocr``, ``pdf``) is one loop: **plan** the tasks (input,
+output) and check them, **execute** them (in this process, in worker processes that stream
+their outcomes back as they finish, or on a Dask cluster: ``cluster.py``), and **report**
+each outcome as it comes (text to stdout, the JSONL report, progress) and a summary line
+at the end.
 
 Each input succeeds or fails on its own: a bad file is reported on stderr, nothing is
 written for it, the others go on, and the run ends with its exit code (3 for inputs).
@@ -26,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreError
 
 if TYPE_CHECKING:
+    from .cluster import ClusterOptions, Split
     from .ocr import OcrEngine, Page, Preprocess
     from .pipeline import Result
 
@@ -242,15 +244,30 @@ def execute(fn: Callable[[Task], Outcome], tasks: list[Task], jobs: int) -> Iter
 
 
 def run_tasks(fn: Callable[[Task], Outcome], tasks: list[Task], jobs: int,
-              reporter: Reporter) -> ExitCode:
-    """Execute and report every task; the worst exit code."""
+              reporter: Reporter, dask: ClusterOptions | None = None,
+              split: Split | None = None, lexicons: tuple[str, ...] = ()) -> ExitCode:
+    """Execute and report every task (here, or on Dask with ``dask``; ``split`` restores a
+    big file in parts there); the worst exit code."""
     try:
-        for outcome in execute(fn, tasks, jobs):
-            reporter.emit(outcome)
+        if dask is None:
+            for outcome in execute(fn, tasks, jobs):
+                reporter.emit(outcome)
+        elif tasks:
+            from . import cluster
+
+            with cluster.connect(dask, lexicons) as client:
+                for outcome in cluster.execute(client, fn, tasks, dask, split):
+                    reporter.emit(outcome)
     except BaseException:
         reporter.abort()
         raise
     return reporter.close()
+
+
+def _check_dask(dask: ClusterOptions | None, has_outputs: bool) -> None:
+    if dask is not None and not has_outputs:
+        raise UsageError("--dask writes files on storage the workers share: give --out-dir "
+                         "(or -o FILE, --in-place); the scheduler does not carry texts")
 
 
 # ------------------------------------------------------------------------ clean
@@ -267,6 +284,7 @@ class CleanOptions:
     jobs: int = 1
     report: Path | None = None
     quiet: bool = False
+    dask: ClusterOptions | None = None  # run on this Dask cluster instead of --jobs
 
     @property
     def stdin(self) -> bool:
@@ -282,6 +300,8 @@ def validate_clean(job: Job, opts: CleanOptions) -> None:
         raise UsageError("'-' (stdin) cannot be mixed with files")
     if opts.stdin and (opts.out_dir or opts.in_place):
         raise UsageError("--out-dir and --in-place need input files")
+    _check_dask(opts.dask, not opts.stdin and bool(opts.output or opts.out_dir
+                                                   or opts.in_place))
     if job.diff and (opts.out_dir or opts.in_place):
         raise UsageError("--diff prints a review of the changes to stdout (or -o FILE); "
                          "it cannot be written into --out-dir or --in-place")
@@ -306,9 +326,15 @@ def run_clean(job: Job, opts: CleanOptions) -> ExitCode:
         return _run_stream(job, opts)
     tasks = plan_files(opts, ("*.txt",))
     reporter = Reporter(opts.report, opts.quiet, len(tasks))
-    fn = functools.partial(clean_one, job, opts.backup_suffix if opts.in_place else None,
-                           opts.force)
-    return run_tasks(fn, tasks, opts.jobs, reporter)
+    backup = opts.backup_suffix if opts.in_place else None
+    fn = functools.partial(clean_one, job, backup, opts.force)
+    split = None
+    if opts.dask is not None:
+        from .cluster import Split
+
+        split = Split(functools.partial(clean_part, job, opts.dask.split_bytes),
+                      functools.partial(join_parts, backup, opts.force))
+    return run_tasks(fn, tasks, opts.jobs, reporter, opts.dask, split, job.lexicons)
 
 
 def plan_files(opts: CleanOptions, patterns: tuple[str, ...]) -> list[Task]:
@@ -367,6 +393,68 @@ def clean_one(job: Job, backup: str | None, force: bool, task: Task) -> Outcome:
             return _outcome(task, counts, spool.read())
     except VnrestoreError as exc:
         return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def clean_part(job: Job, size: int, task: Task, k: int, n: int) -> Counts | Outcome:
+    """Part ``k`` of ``n`` of a big file (on Dask): the chunks that start in its
+    ``size`` characters, restored into a side file for ``join_parts``.  Chunks are those
+    ``clean_one`` makes, so the joined output is the same bytes."""
+    from .files import atomic_writer, iter_text_chunks, open_binary
+
+    assert task.dst is not None  # planned: only files with an output are split
+    lo, hi = k * size, (k + 1) * size if k < n - 1 else float("inf")
+    counts = Counts()
+    try:
+        with atomic_writer(_part_path(task.dst, k)) as out, open_binary(task.src) as stream:
+            for chunk in iter_text_chunks(stream, job.encoding, name=str(task.src)):
+                if counts.chars >= hi:
+                    break
+                if counts.chars < lo:  # an earlier part's: only its position counts
+                    counts.lines += chunk.count("\n")
+                    counts.chars += len(chunk)
+                    continue
+                result = job.run(chunk)
+                write_result(job, result, counts.lines, out, prefix=f"{task.src}:")
+                counts.add(job, chunk, result)
+        return counts
+    except VnrestoreError as exc:
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+
+
+def join_parts(backup: str | None, force: bool, task: Task, parts: list[Counts | Outcome]
+               ) -> Outcome:
+    """The parts of a big file, concatenated into its output (atomically, with the
+    backup rules of ``clean_one``); the side files are removed."""
+    import shutil
+
+    from .files import atomic_writer
+
+    assert task.dst is not None
+    paths = [_part_path(task.dst, k) for k in range(len(parts))]
+    try:
+        failed = [p for p in parts if isinstance(p, Outcome)]
+        if failed:
+            return failed[0]
+        total = Counts()
+        with atomic_writer(task.dst, backup_suffix=backup, more_backups=force) as out:
+            for path in paths:
+                with open(path, encoding="utf-8", newline="") as part:
+                    shutil.copyfileobj(part, out)
+        for counts in parts:
+            assert isinstance(counts, Counts)
+            _merge(total, counts)
+        return _outcome(task, total)
+    except VnrestoreError as exc:
+        return Outcome(str(task.src), False, error=str(exc), code=int(exc.exit_code))
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+
+def _part_path(dst: Path, k: int) -> Path:
+    from .files import TEMP_SUFFIX
+
+    return dst.with_name(f".{dst.name}.part{k}{TEMP_SUFFIX}")
 
 
 def _outcome(task: Task, counts: Counts, text: str | None = None) -> Outcome:
@@ -457,6 +545,7 @@ class OcrOptions:
     jobs: int = 1
     report: Path | None = None
     quiet: bool = False
+    dask: ClusterOptions | None = None  # run on this Dask cluster instead of --jobs
     # An OcrEngine or its name (vnrestore.ocr.get_engine; None: $VNRESTORE_OCR_ENGINE or
     # tesseract).  run_ocr resolves it once; the object is pickled to the workers.
     engine: str | OcrEngine | None = None
@@ -474,6 +563,7 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
     dirs = [p for p in opts.paths if p.is_dir()]
     if dirs and not opts.out_dir:
         raise UsageError(f"{dirs[0]} is a directory: give --out-dir")
+    _check_dask(opts.dask, bool(opts.output or opts.out_dir))
     engine = ocr.get_engine(opts.engine)
     engine.version()  # fail early, with the install command, if it is missing
     lang, warning = ocr.choose_lang(opts.lang, engine)
@@ -486,9 +576,9 @@ def run_ocr(job: Job, opts: OcrOptions) -> ExitCode:
             raise UsageError("-o OUT.pdf makes a searchable PDF with OCRmyPDF; --hocr, "
                              "--raw, --use-text-layer and --report do not apply")
         fn = functools.partial(searchable_pdf, job, replace(opts, lang=lang))
-        return run_tasks(fn, tasks, 1, reporter)
+        return run_tasks(fn, tasks, 1, reporter, opts.dask)
     fn = functools.partial(ocr_one, job, replace(opts, lang=lang, engine=engine))
-    return run_tasks(fn, tasks, opts.jobs, reporter)
+    return run_tasks(fn, tasks, opts.jobs, reporter, opts.dask, lexicons=job.lexicons)
 
 
 def plan_ocr(opts: OcrOptions) -> list[Task]:
@@ -644,7 +734,7 @@ def run_pdf(job: Job, opts: PdfOptions) -> ExitCode:
     reporter = Reporter(opts.report, opts.quiet, len(tasks))
     fn = functools.partial(pdf_one, job, opts.backup_suffix if opts.in_place else None,
                            opts.force)
-    return run_tasks(fn, tasks, opts.jobs, reporter)
+    return run_tasks(fn, tasks, opts.jobs, reporter, opts.dask, lexicons=job.lexicons)
 
 
 def _pdf_dependencies() -> None:

@@ -14,11 +14,14 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from .errors import ExitCode, OutputError, UsageError, VnrestoreError
+
+if TYPE_CHECKING:
+    from .cluster import ClusterOptions
 
 EXIT_CODES = "\b\nExit codes:\n" + "\n".join(
     f"  {int(c):<4} {c.name:<19} {c.meaning}" for c in ExitCode)
@@ -52,6 +55,12 @@ Force = Annotated[bool, typer.Option(
                     "backup (.orig.1, .orig.2, ...) when .orig exists.")]
 Jobs = Annotated[int, typer.Option("--jobs", "-j", min=0,
                  help="Worker processes for many files (0 = number of cores).")]
+Dask = Annotated[str | None, typer.Option(
+    "--dask", metavar="ADDRESS",
+    help="Run on a Dask cluster (the dask extra): tcp://host:port of a running `dask "
+         "scheduler`, or 'local' for local worker processes (--jobs of them).  Workers "
+         "read and write the files by path: outputs go to --out-dir, -o or --in-place on "
+         "storage they share.")]
 Lexicon = Annotated[list[Path] | None, typer.Option(
     "--lexicon", help="Your own terms and names, one per line (repeatable).")]
 
@@ -138,6 +147,7 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
     "vnrestore clean < in.txt > out.txt",
     "vnrestore clean scan.txt -o scan.clean.txt --report changes.jsonl",
     "vnrestore clean scans/ --out-dir clean/ --jobs 2",
+    "vnrestore clean /shared/scans --out-dir /shared/clean --dask tcp://head:8786",
     "vnrestore clean a.txt --in-place          # keeps a.txt.orig",
     "vnrestore clean a.txt --diff              # {old→new}, ? = uncertain",
     "vnrestore clean -- -v.txt                 # a file whose name starts with -"))
@@ -153,6 +163,7 @@ def clean(
     backup_suffix: BackupSuffix = ".orig",
     force: Force = False,
     jobs: Jobs = 0,
+    dask: Dask = None,
     report: Annotated[Path | None, typer.Option(
         help="Write every change with its confidence as JSON lines.")] = None,
     diff: Annotated[bool, typer.Option(
@@ -196,8 +207,20 @@ def clean(
               diff=diff, color=diff and output is None and _color())
     opts = CleanOptions(paths=list(paths or []), output=output, out_dir=out_dir,
                         in_place=in_place, backup_suffix=backup_suffix, force=force,
-                        jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
+                        jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet,
+                        dask=_cluster(dask, jobs))
     raise typer.Exit(int(run_clean(job, opts)))
+
+
+def _cluster(address: str | None, jobs: int) -> ClusterOptions | None:
+    if address is None:
+        return None
+    from .cluster import ClusterOptions
+
+    if address != "local" and "://" not in address:
+        raise UsageError(f"--dask {address}: give the scheduler's address as "
+                         "tcp://host:port, or 'local'")
+    return ClusterOptions(address, workers=jobs)
 
 
 def _lexicons(paths: list[Path] | None) -> tuple[str, ...]:
@@ -240,6 +263,7 @@ def ocr(
         "--no", help="Skip a preprocessing step: grayscale, upscale, binarize, deskew.")
                              ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes.")] = 0,
+    dask: Dask = None,
     report: Annotated[Path | None, typer.Option(help="Changes as JSON lines.")] = None,
     tone_style: Annotated[ToneStyle, typer.Option(help="old, new or keep.")] = ToneStyle.old,
     quiet: Quiet = False,
@@ -256,7 +280,8 @@ def ocr(
                       hocr=hocr, use_text_layer=use_text_layer,
                       source=source.value if source else None,
                       preprocess=tuple(s for s in steps if s not in (no_preprocess or ())),
-                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
+                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet,
+                      dask=_cluster(dask, jobs))
     job = Job(tone_style.value, explain=report is not None, confidence=not quiet)
     raise typer.Exit(int(run_ocr(job, opts)))
 
@@ -276,6 +301,7 @@ def pdf(
     backup_suffix: BackupSuffix = ".orig",
     force: Force = False,
     jobs: Jobs = 0,
+    dask: Dask = None,
     report: Annotated[Path | None, typer.Option(
         help="Every change as JSON lines, with its page and word box.")] = None,
     lexicon: Lexicon = None,
@@ -294,7 +320,8 @@ def pdf(
               explain=report is not None)
     opts = PdfOptions(paths=paths, output=output, out_dir=out_dir, in_place=in_place,
                       backup_suffix=backup_suffix, force=force,
-                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet)
+                      jobs=jobs or os.cpu_count() or 1, report=report, quiet=quiet,
+                      dask=_cluster(dask, jobs))
     raise typer.Exit(int(run_pdf(job, opts)))
 
 

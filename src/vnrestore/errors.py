@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     input_error = 3  #: an input could not be read or decoded (others still processed)
     output_error = 4  #: an output could not be written (disk full, permission, exists)
     missing_dependency = 5  #: an external program (Tesseract, pdftoppm) is not installed
+    cluster = 6  #: the Dask scheduler could not be reached, or was lost (--dask)
     interrupted = 130  #: Ctrl-C; no partial output is left behind
 
     @property
@@ -31,6 +32,8 @@ _MEANINGS = {
                            "permission), or a backup would have been overwritten",
     ExitCode.missing_dependency: "Tesseract or poppler is not installed (the message "
                                  "gives the install command)",
+    ExitCode.cluster: "the Dask scheduler could not be reached or was lost (--dask); "
+                      "outputs already written are complete",
     ExitCode.interrupted: "Ctrl-C; no partial output was left behind",
 }
 
@@ -69,3 +72,13 @@ class MissingDependencyError(VnrestoreError):
 
 class UsageError(VnrestoreError):
     exit_code = ExitCode.usage
+
+
+class ClusterError(VnrestoreError):
+    """The Dask scheduler (``--dask ADDRESS``) cannot be reached or went away."""
+
+    exit_code = ExitCode.cluster
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"{address}: {reason}")
+        self.address = address
