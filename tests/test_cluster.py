@@ -192,3 +192,45 @@ def test_python_api_on_a_bag_and_files(tmp_path):
         str(p.relative_to(src)): clean_one(Job(explain=False), None, False,
                                            Task(p, None)).text.encode()
         for p in sorted(src.rglob("*.txt"))}
+
+
+def test_ocr_and_pdf_run_on_dask_as_with_jobs(tmp_path):
+    """`ocr` (the fake engine, pickled to the workers) and `pdf` take --dask too."""
+    from fake_engine import TEXT_KEY
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    src = tmp_path / "scans"
+    src.mkdir()
+    for i, line in enumerate(["Tang cuong cong tac quan ly nha nudc", LINES[3], LINES[5]]):
+        meta = PngInfo()
+        meta.add_text(TEXT_KEY, line)
+        Image.new("L", (600, 200), 255).save(src / f"p{i}.png", pnginfo=meta)
+    env = {"VNRESTORE_OCR_ENGINE": "fake_engine:FakeEngine"}
+    runs = {}
+    for name, extra in {"jobs": ["--jobs", "1"], "dask": ["--dask", "local", "--jobs", "2"]
+                        }.items():
+        out = tmp_path / f"ocr-{name}"
+        r = CliRunner().invoke(app, ["ocr", str(src), "--out-dir", str(out), "--lang", "eng",
+                                     "-q", *extra], env=env)
+        assert r.exit_code == 0, r.output
+        runs[name] = _files(out)
+    assert runs["dask"] == runs["jobs"] and len(runs["jobs"]) == 3
+    assert "Tăng cường công tác quản lý nhà nước" in runs["dask"]["p0.txt"].decode()
+
+    pdf_samples = pytest.importorskip("pdf_samples")
+    pytest.importorskip("pikepdf")
+    pdf_samples.require("tesseract", "pdftoppm")
+    tree = tmp_path / "pdfs"
+    tree.mkdir()
+    shutil.copy(pdf_samples.tesseract_pdf(), tree / "good.pdf")
+    (tree / "broken.pdf").write_bytes(b"%PDF-1.7\ngarbage")
+    texts = {}
+    for name, extra in {"jobs": ["--jobs", "1"], "dask": ["--dask", "local", "--jobs", "2"]
+                        }.items():
+        out = tmp_path / f"pdf-{name}"
+        r = CliRunner().invoke(app, ["pdf", str(tree), "--out-dir", str(out), *extra])
+        assert r.exit_code == ExitCode.input_error and "broken.pdf" in r.stderr, r.output
+        assert sorted(p.name for p in out.iterdir()) == ["good.pdf"]
+        texts[name] = pdf_samples.pdftotext(out / "good.pdf")
+    assert texts["dask"] == texts["jobs"] and "nhân dân" in texts["dask"]
