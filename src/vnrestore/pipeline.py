@@ -197,10 +197,9 @@ class Restorer:
         fixed: list[Edit] = []
         runs: list[list[int]] = []  # slots of adjacent words that may spell a phrase
         run_end = -9  # paragraph index of the last word of runs[-1]
-        # Terms are matched in garbled text (written by a writer of Vietnamese, or only
-        # stripped of marks, they are spelled as meant: dev, no gain there, a third more
-        # time); names only in capitalized runs.
-        terms = params.lang != "vie" and params.garble >= self.config.clean_garble \
+        # Terms are matched unless a writer of Vietnamese wrote the text (then they are
+        # spelled as meant); names only in capitalized runs.
+        terms = params.lang != "vie" and params.garble >= self.config.term_min_garble \
             and self.phrases.any_case
         any_case = self.phrases.has_user_terms or terms
         generator = self.generator
