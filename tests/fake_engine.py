@@ -79,3 +79,20 @@ def _line(n: int, words: list[str], first_id: int, width: int) -> str:
         f"{html.escape(w, quote=False)}</span>\n" for k, w in enumerate(words))
     return (f"     <span class='ocr_line' id='line_1_{n}' "
             f"title=\"bbox 0 {top} {width} {bottom}\">\n{spans}     </span>\n")
+
+
+CHOICES_KEY = "fake-choices"  # JSON: [[word, [[[char, confidence], ...], ...]], ...]
+
+
+@dataclass(frozen=True)
+class FakeChoicesEngine(FakeEngine):
+    """``FakeEngine`` that also gives per-character alternatives, as ``TesseractEngine``
+    does with ``lstm_choice_mode=2``: the image's ``fake-choices`` JSON, else none."""
+
+    def image_to_text_and_choices(self, image: Image, lang: str):
+        import json
+
+        raw = json.loads(str(image.info.get(CHOICES_KEY, "[]")))
+        choices = [(word, tuple(tuple((c, float(p)) for c, p in alts) for alts in symbols))
+                   for word, symbols in raw]
+        return self.image_to_text(image, lang), choices

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from fake_engine import GARBLED, TEXT_KEY, FakeEngine
+from fake_engine import CHOICES_KEY, GARBLED, TEXT_KEY, FakeEngine
 from PIL import Image, ImageDraw, ImageFont
 
 from vnrestore import ocr
@@ -508,3 +508,129 @@ def test_fake_ocr_pdf_tree_with_jobs_hocr_and_raw(tmp_path, page):
     assert "2 files, 3 pages" in r.stderr
     r = _invoke("ocr", str(src / "sub" / "two.pdf"), "--raw", "-q")
     assert r.exit_code == 0 and r.stdout == f"{GARBLED}\n\f\f{GARBLED}\n\f\n"
+
+
+# ------------------------------------------------------------------ LSTM choices (issue 14)
+
+# Tesseract 5.3's hOCR with -c lstm_choice_mode=2 (cut down): per symbol an lstm_choices
+# span, best choice first; the second word of a line starts with the space's choices.
+CHOICES_HOCR = """<div class='ocr_page' id='page_1' title='bbox 0 0 100 100'>
+ <span class='ocr_line' id='line_1_1' title="bbox 0 0 100 20">
+  <span class='ocrx_word' id='word_1_1' title='bbox 0 0 40 20; x_wconf 96'>hiểm
+   <span class='ocrx_cinfo' id='lstm_choices_1_1_1'>
+    <span class='ocrx_cinfo' id='choice_1_1_1' title='x_confs 90.5'>h</span>
+    <span class='ocrx_cinfo' id='choice_1_1_2' title='x_confs 70'>k</span>
+    <span class='ocrx_cinfo' id='choice_1_1_3' title='x_confs 0'>b</span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_1_2'>
+    <span class='ocrx_cinfo' id='choice_1_1_4' title='x_confs 95'>i</span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_1_3'>
+    <span class='ocrx_cinfo' id='choice_1_1_5' title='x_confs 94'>ể</span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_1_4'>
+    <span class='ocrx_cinfo' id='choice_1_1_6' title='x_confs 93'>m</span></span>
+  </span>
+  <span class='ocrx_word' id='word_1_2' title='bbox 50 0 90 20; x_wconf 95'>tra
+   <span class='ocrx_cinfo' id='lstm_choices_1_2_1'>
+    <span class='ocrx_cinfo' id='choice_1_2_1' title='x_confs 91'> </span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_2_2'>
+    <span class='ocrx_cinfo' id='choice_1_2_2' title='x_confs 92'>t</span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_2_3'>
+    <span class='ocrx_cinfo' id='choice_1_2_3' title='x_confs 93'>r</span></span>
+   <span class='ocrx_cinfo' id='lstm_choices_1_2_4'>
+    <span class='ocrx_cinfo' id='choice_1_2_4' title='x_confs 94'>a</span></span>
+  </span>
+  <span class='ocrx_word' id='word_1_3' title='bbox 95 0 100 20; x_wconf 50'>xy
+   <span class='ocrx_cinfo' id='lstm_choices_1_3_1'>
+    <span class='ocrx_cinfo' id='choice_1_3_1' title='x_confs 50'>x</span></span>
+  </span>
+ </span>
+</div>"""
+
+
+def test_hocr_choices_pair_each_character_with_its_alternatives():
+    words = ocr.hocr_choices(CHOICES_HOCR)
+    # "xy" has one symbol for two characters: left out.
+    assert [w for w, _ in words] == ["hiểm", "tra"]
+    first = words[0][1]
+    assert first[0] == (("h", 0.905), ("k", 0.7), ("b", 0.0))
+    assert [s[0][0] for s in words[1][1]] == ["t", "r", "a"]  # the space's choices dropped
+    assert ocr.hocr_choices("<div class='ocr_page'></div>") == []
+
+
+def test_tesseract_reads_text_and_choices_in_one_run(fake_tesseract, monkeypatch):
+    calls = []
+
+    def fake_call(self, cmd):
+        calls.append(cmd)
+        base = cmd[2]
+        with open(f"{base}.txt", "w", encoding="utf-8") as fh:
+            fh.write("hiểm tra xy\n")
+        with open(f"{base}.hocr", "w", encoding="utf-8") as fh:
+            fh.write(CHOICES_HOCR)
+
+    monkeypatch.setattr(ocr.TesseractEngine, "_call", fake_call)
+    text, choices = ocr.TesseractEngine(cmd=fake_tesseract).image_to_text_and_choices(
+        Image.new("L", (100, 100), 255), "vie")
+    assert text == "hiểm tra xy\n" and [w for w, _ in choices] == ["hiểm", "tra"]
+    (cmd,) = calls
+    assert cmd[-2:] == ["txt", "hocr"] and "lstm_choice_mode=2" in cmd
+
+
+def test_choices_add_the_syllables_they_spell_at_tesseracts_cost():
+    import math
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+    from vnrestore.tokenize import tokenize
+
+    config = replace(DEFAULT, lstm_choices=True)
+    restorer = get_restorer((), config)
+    generator = restorer.generator
+    params = restorer.estimate(tokenize("hiểm tra"))
+    cands = generator.for_word("hiểm", params)
+    symbols = ocr.hocr_choices(CHOICES_HOCR)[0][1]
+    more = generator.from_choices(cands, symbols)
+    assert [c.text for c in more[: len(cands)]] == [c.text for c in cands]
+    kiem = next(c for c in more if c.text == "kiểm")
+    want = config.lstm_cost + config.lstm_cost_scale * math.log(0.905 / 0.7)
+    assert kiem.channel <= want + 1e-9
+    assert "biểm" not in {c.text for c in more}  # confidence 0: below lstm_min_conf
+    # Nothing the choices spell is new: the same tuple back.
+    plain = generator.for_word("tra", params)
+    assert generator.from_choices(plain, ocr.hocr_choices(CHOICES_HOCR)[1][1]) is plain
+
+
+def test_restore_takes_choices_only_when_the_knob_is_on():
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    text = "Bộ trưởng hiểm tra việc thực hiện kế hoạch"
+    symbols = ocr.hocr_choices(CHOICES_HOCR)[0][1]
+    choices = [("Bộ", ()), ("hiểm", symbols)]  # words without choices are skipped
+    on = get_restorer((), replace(DEFAULT, lstm_choices=True))
+    off = get_restorer((), replace(DEFAULT, lstm_choices=False))
+    assert "kiểm tra" in on.restore(text, choices=choices).text
+    assert off.restore(text, choices=choices).text == off.restore(text).text
+
+
+def test_ocr_feeds_an_engines_choices_to_the_restorer(tmp_path):
+    """`vnrestore ocr` (text output) asks an engine that can give per-character
+    alternatives for them (RestoreConfig.lstm_choices) and restores with them."""
+    from PIL.PngImagePlugin import PngInfo
+    from typer.testing import CliRunner
+
+    from vnrestore.cli import app
+    from vnrestore.config import DEFAULT
+
+    symbols = [[list(c) for c in alts] for alts in ocr.hocr_choices(CHOICES_HOCR)[0][1]]
+    meta = PngInfo()
+    meta.add_text(TEXT_KEY, "Bộ trưởng hiểm tra việc thực hiện kế hoạch")
+    meta.add_text(CHOICES_KEY, json.dumps([["hiểm", symbols]]))
+    png = tmp_path / "p.png"
+    Image.new("L", (1240, 400), 255).save(png, pnginfo=meta, dpi=(300, 300))
+    r = CliRunner().invoke(app, ["ocr", str(png), "--lang", "vie", "-q"],
+                           env={ocr.ENGINE_ENV: "fake_engine:FakeChoicesEngine"})
+    assert r.exit_code == 0, r.output
+    assert ("kiểm tra" in r.stdout) == DEFAULT.lstm_choices

@@ -28,7 +28,7 @@ from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreErro
 
 if TYPE_CHECKING:
     from .cluster import ClusterOptions, Split
-    from .ocr import OcrEngine, Page, Preprocess
+    from .ocr import OcrEngine, Page, Preprocess, WordChoices
     from .pipeline import Result
 
 
@@ -48,13 +48,15 @@ class Job:
     diff: bool = False  # write the review view instead of the text
     color: bool = False  # colour the review view (a terminal, NO_COLOR unset)
 
-    def run(self, text: str) -> Result:
+    def run(self, text: str, choices: list[WordChoices] | None = None) -> Result:
+        """Restore ``text``; ``choices``: the OCR engine's alternatives of its words."""
         from .pipeline import get_restorer
         from .render import mark_uncertain
 
         result = get_restorer(self.lexicons).restore(text, tone_style=self.tone_style,
                                                      source=self.source, explain=self.explain,
-                                                     confidence=self.confidence)
+                                                     confidence=self.confidence,
+                                                     choices=choices)
         if self.mark_uncertain:
             result.text = mark_uncertain(result, self.marker, self.uncertain_below)
         return result
@@ -670,6 +672,7 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
     from . import ocr
 
     assert opts.lang is not None
+    choices = None
     if page.text is not None:  # a text layer: text like any other
         page_job = replace(job, source=opts.source or "auto")
         text = page.text
@@ -683,15 +686,28 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
                 hocr = ocr.hocr_replace_words(
                     hocr, functools.partial(_restore_words, page_job, counts))
             return hocr
-        text = engine.image_to_text(image, opts.lang)
+        if not opts.raw and _wants_choices(job, engine):
+            text, choices = engine.image_to_text_and_choices(  # type: ignore[attr-defined]
+                image, opts.lang)
+        else:
+            text = engine.image_to_text(image, opts.lang)
     if opts.raw:
         counts.words += len(text.split())
         return text
     page_counts = Counts()
-    result = page_job.run(text)
+    result = page_job.run(text, choices)
     page_counts.add(page_job, text, result, {"page": page.number})
     _merge(counts, page_counts)
     return result.text
+
+
+def _wants_choices(job: Job, engine: OcrEngine) -> bool:
+    """Are the engine's per-character alternatives wanted (``RestoreConfig.lstm_choices``)
+    and can it give them (Tesseract run by vnrestore)?"""
+    from .pipeline import get_restorer
+
+    return hasattr(engine, "image_to_text_and_choices") and \
+        get_restorer(job.lexicons).config.lstm_choices
 
 
 def _merge(total: Counts, part: Counts) -> None:

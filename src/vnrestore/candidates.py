@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,6 +61,30 @@ class Inventory:
                 if syl:
                     counts[syl] = int(n or 1)
         return cls(counts)
+
+
+def _choice_spellings(symbols: Sequence[Sequence[tuple[str, float]]], min_conf: float,
+                      max_changes: int) -> dict[str, float]:
+    """Spellings of a word with up to ``max_changes`` characters replaced by an
+    alternative of confidence >= ``min_conf``: spelling -> sum of ln(best / alternative)
+    over its changes (0 for the word as read)."""
+    states: dict[str, tuple[float, int]] = {"": (0.0, 0)}
+    for alts in symbols:
+        if not alts:
+            return {}
+        best, best_conf = alts[0]
+        nxt: dict[str, tuple[float, int]] = {}
+        for prefix, (cost, changes) in states.items():
+            options = [(best, cost, changes)]
+            if changes < max_changes:
+                options += [(a, cost + math.log(max(best_conf, c) / c), changes + 1)
+                            for a, c in alts[1:] if c >= min_conf and c > 0 and a != best]
+            for a, c, n in options:
+                key = prefix + a
+                if key not in nxt or (c, n) < nxt[key]:
+                    nxt[key] = (c, n)
+        states = nxt
+    return {text: cost for text, (cost, _) in states.items()}
 
 
 @lru_cache(maxsize=4)
@@ -206,6 +231,31 @@ class CandidateGenerator:
                 spelling += cfg.known_skeleton_unk * params.drop
         lm_token = "<abbr>" if len(token) > 1 and token.isupper() else "<unk>"
         return Candidate(token, lm_token, -math.log(1 - params.garble), spelling, "identity")
+
+    def from_choices(self, cands: tuple[Candidate, ...],
+                     symbols: Sequence[Sequence[tuple[str, float]]]) -> tuple[Candidate, ...]:
+        """``cands`` (a word's candidates) with the known syllables that the OCR engine's
+        per-character alternatives spell (``symbols``: for each character of the word,
+        (character, confidence) best first), each at the cost of its changes; a reading
+        offered already keeps the cheaper cost.  ``cands`` itself when nothing is added."""
+        cfg = self.config
+        known = self.inventory.counts
+        spelled = _choice_spellings(symbols, cfg.lstm_min_conf, cfg.lstm_max_changes)
+        extra: dict[str, float] = {}
+        for text, ratio in spelled.items():
+            syl = place_tone(text.lower(), "old")
+            if ratio > 0 and syl in known:
+                cost = cfg.lstm_cost + cfg.lstm_cost_scale * ratio
+                extra[syl] = min(cost, extra.get(syl, math.inf))
+        if not extra:
+            return cands
+        out = list(cands)
+        for i, c in enumerate(out):
+            cost = extra.pop(c.text, math.inf)
+            if cost < c.channel:
+                out[i] = Candidate(c.text, c.lm_token, cost, c.prior, c.kind)
+        out += [Candidate(s, s, c) for s, c in sorted(extra.items(), key=lambda x: x[1])]
+        return tuple(out)
 
     def for_number(self, token: str, params: ChannelParams) -> list[Candidate]:
         """A short number between words may be a misread word ("13" = là)."""

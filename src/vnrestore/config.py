@@ -51,6 +51,20 @@ class RestoreConfig:
     #: Hand-written confusions at most this costly are looked up as alternative readings.
     hand_reading_max_cost: float = 1.6
 
+    #: When vnrestore runs Tesseract itself (``ocr``, text output), Tesseract's LSTM
+    #: alternatives per character (hOCR, ``lstm_choice_mode=2``) propose readings: every
+    #: known syllable spelled by changing up to ``lstm_max_changes`` characters of a word
+    #: to an alternative of confidence >= ``lstm_min_conf``, at a channel cost of
+    #: ``lstm_cost`` plus ``lstm_cost_scale`` x ln(best / alternative confidence) per
+    #: change.  Dev scans (benchmarks/lstm_choices.md, 12 pages, 6,244 words): word
+    #: accuracy 80.86 -> 81.39% (clean 99.49 -> 99.62, heavy 62.24 -> 63.16), no page
+    #: worse, `ocr` 6-7% slower a page; costs 2-4 and min_conf 0.01-0.2 within 2 words.
+    lstm_choices: bool = True
+    lstm_min_conf: float = 0.05
+    lstm_max_changes: int = 2
+    lstm_cost: float = 3.0
+    lstm_cost_scale: float = 1.0
+
     # --- phrases (phrases.py) ------------------------------------------------------------
     #: Support (nats) a matching gazetteer name gives each of its syllables, and a user's
     #: own term (--lexicon), which should win ties.

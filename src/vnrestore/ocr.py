@@ -61,6 +61,10 @@ class OcrEngine(Protocol):
     An engine holds settings, never processes or open files: it is pickled to the worker
     processes of ``--jobs``.  Failures raise ``MissingDependencyError`` (the program or a
     language is missing) or ``OcrError`` (one page failed: that input fails, others go on).
+
+    Optional: ``image_to_text_and_choices(image, lang) -> (text, [WordChoices])``, the
+    text and each word's per-character alternatives (``TesseractEngine`` has it); ``ocr``
+    then restores with them (``RestoreConfig.lstm_choices``).
     """
 
     @property
@@ -166,15 +170,34 @@ class TesseractEngine:
         # tessedit_create_hocr before the other options: the command line pytesseract built.
         return self._run(image, lang, "hocr", ("-c", "tessedit_create_hocr=1")).decode("utf-8")
 
+    def image_to_text_and_choices(self, image: Image, lang: str
+                                  ) -> tuple[str, list[WordChoices]]:
+        """The plain text (as ``image_to_text``) and each word's per-character LSTM
+        alternatives, from one run: the text and an hOCR with ``lstm_choice_mode=2``
+        (which does not change the text)."""
+        text, hocr = self._run_many(image, lang, ("txt", "hocr"),
+                                    ("-c", f"lstm_choice_mode={LSTM_CHOICE_MODE}",
+                                     "-c", f"lstm_choice_iterations={LSTM_CHOICE_ITERATIONS}"))
+        return text.decode("utf-8"), hocr_choices(hocr.decode("utf-8"))
+
     def _run(self, image: Image, lang: str, fmt: str, first: tuple[str, ...] = ()) -> bytes:
         """Tesseract's output file ``fmt`` (txt, hocr) for ``image``."""
+        return self._run_many(image, lang, (fmt,), first)[0]
+
+    def _run_many(self, image: Image, lang: str, fmts: tuple[str, ...],
+                  first: tuple[str, ...] = ()) -> list[bytes]:
+        """Tesseract's output files ``fmts`` for ``image``, from one recognition."""
         program = self.probe().path
         with tempfile.TemporaryDirectory(prefix="vnrestore-tess-") as tmp:
             src, base = os.path.join(tmp, "page.png"), os.path.join(tmp, "page")
             _flatten_alpha(image).save(src, format="PNG")  # lossless, whatever the input was
-            self._call([program, src, base, "-l", lang, *first, *self._options(image), fmt])
-            with open(f"{base}.{fmt}", "rb") as fh:
-                return fh.read()
+            self._call([program, src, base, "-l", lang, *first, *self._options(image),
+                        *fmts])
+            out = []
+            for fmt in fmts:
+                with open(f"{base}.{fmt}", "rb") as fh:
+                    out.append(fh.read())
+            return out
 
     def _options(self, image: Image) -> list[str]:
         """``args`` and the resolution: without ``--dpi`` Tesseract guesses 70 dpi and
@@ -656,6 +679,46 @@ def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]
         pos = w.end(3)
     out.append(hocr[pos:])
     return "".join(out)
+
+
+# Tesseract's LSTM alternatives (``-c lstm_choice_mode=2``): in the hOCR, each word is
+# followed by one ``lstm_choices_*`` span per symbol it read, holding ``choice_*`` spans
+# (a character and its ``x_confs``, 0-100), best first.  A word after the first of a line
+# starts with the choices of the space before it.
+LSTM_CHOICE_MODE = 2
+# Tesseract's default, 5 rounds of its choice search, made a page 17% slower to read (txt
+# alone 1.96 s, with the choices 2.30 s, 2 dev pages x 3); one round 10% (2.15 s).
+LSTM_CHOICE_ITERATIONS = 1
+# A word as read, and for each of its characters the alternatives (character, confidence
+# 0-1), best first.
+WordChoices = tuple[str, tuple[tuple[tuple[str, float], ...], ...]]
+_CHOICE_PART_RE = re.compile(
+    r"""class=(['"])ocrx_word\1[^>]*>([^<]*)"""
+    r"""|\bid=(['"])lstm_choices_[^'"]*\3"""
+    r"""|\bid=(['"])choice_[^'"]*\4[^>]*\btitle=(['"])x_confs\s+([\d.]+)\5[^>]*>([^<]*)<""")
+
+
+def hocr_choices(hocr: str) -> list[WordChoices]:
+    """The words of an hOCR made with ``lstm_choice_mode=2``, in reading order, each
+    with its characters' alternatives; words whose choices do not pair up with their
+    characters one to one are left out (so are all words of an hOCR without choices)."""
+    words: list[tuple[str, list[list[tuple[str, float]]]]] = []
+    for m in _CHOICE_PART_RE.finditer(hocr):
+        if m.group(1):
+            words.append((html.unescape(m.group(2)).strip(), []))
+        elif not words:
+            continue
+        elif m.group(3):
+            words[-1][1].append([])
+        elif words[-1][1]:
+            words[-1][1][-1].append((html.unescape(m.group(7)), float(m.group(6)) / 100))
+    out = []
+    for text, groups in words:
+        symbols = [tuple(sorted(g, key=lambda c: -c[1])) for g in groups
+                   if g and not max(g, key=lambda c: c[1])[0].isspace()]
+        if text and len(symbols) == len(text):
+            out.append((text, tuple(symbols)))
+    return out
 
 
 _BODY_RE = re.compile(r"<body>(.*)</body>", re.DOTALL)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -38,6 +38,37 @@ from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
 from .tokenize import Kind, Token, neighbour, tokenize
+
+if TYPE_CHECKING:
+    from .ocr import WordChoices
+
+
+def _locate_choices(text: str, tokens: list[Token], choices: Sequence[WordChoices]
+                    ) -> dict[int, Sequence[Sequence[tuple[str, float]]]]:
+    """The choices of each word token, by its start in ``text``: each OCR word is found
+    in the text after the previous one (the engine's words, in reading order), and a
+    word token inside it gets the choices of its characters."""
+    spans: list[tuple[int, int, Sequence[Sequence[tuple[str, float]]]]] = []
+    pos = 0
+    for word, word_symbols in choices:
+        at = text.find(word, pos)
+        if at < 0:
+            continue
+        spans.append((at, at + len(word), word_symbols))
+        pos = at + len(word)
+    out: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
+    k = 0
+    for tok in tokens:
+        if tok.kind is not Kind.WORD:
+            continue
+        while k < len(spans) and spans[k][1] <= tok.start:
+            k += 1
+        if k == len(spans):
+            break
+        start, end, symbols = spans[k]
+        if start <= tok.start and tok.start + len(tok.text) <= end:
+            out[tok.start] = symbols[tok.start - start:tok.start - start + len(tok.text)]
+    return out
 
 
 class Para(NamedTuple):
@@ -96,15 +127,19 @@ class Restorer:
         self.decoders = {channel: Decoder.for_channel(lm, pairs, config, channel)
                          for channel in ("eng", "vie")}
         self.render = Renderer()
+        self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
-                confidence: bool = True) -> Result:
+                confidence: bool = True, choices: Sequence[WordChoices] | None = None
+                ) -> Result:
         """Restore ``text``.  ``explain=False`` leaves out each edit's alternatives and
         evidence (the costliest part of the report); ``confidence=False`` as well leaves
         out the edits themselves, when only the text is wanted (``Result.changed`` still
-        counts the changes)."""
+        counts the changes).  ``choices``: the OCR engine's alternatives for each
+        character of the text's words, in reading order (``ocr.hocr_choices``), used
+        when ``config.lstm_choices`` is on."""
         confidence = confidence or explain
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
@@ -115,6 +150,8 @@ class Restorer:
         # Where each line starts, for the edits' columns.
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
         paras = _paras(tokens, self.config)
+        self._choices = _locate_choices(norm.text, tokens, choices) \
+            if choices and self.config.lstm_choices else {}
         regions = [Region(params, paras)] if params is not None else \
             self._regions(source, paras, starts)
         prepared, decisions = [], []
@@ -220,6 +257,9 @@ class Restorer:
             if kind is Kind.WORD:
                 cands: Sequence[Candidate] = words.get((text, tok.code)) or \
                     generator.for_word(text, params, code=tok.code)
+                symbols = self._choices.get(tok.start) if self._choices else None
+                if symbols is not None and not tok.code:
+                    cands = generator.from_choices(tuple(cands), symbols)
                 if names_as_written and len(cands) > 1 and _name_like(paragraph, i):
                     cands = self._as_written(cands)
                 if not tok.code and (any_case or text[0].isupper()):
