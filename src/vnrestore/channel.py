@@ -489,19 +489,32 @@ class ChannelParams:
         """``cost`` of every true syllable at once: read exactly, stripped of all its
         marks, or garbled (priced by the learned edit model, in one vector DP)."""
         observed = canonical(observed)
+        marked, plain, stripped, garbled = _read_as(observed, trues)
         out = np.empty(len(trues))
-        garbled: list[int] = []  # only these need the edit model
-        for k, t in enumerate(trues):
-            plain = strip_marks(t)
-            if observed == t:
-                out[k] = -math.log(1 - self.garble) - (math.log(1 - self.drop)
-                                                       if t != plain else 0.0)
-            elif observed == plain:
-                out[k] = -math.log(self.drop * (1 - self.garble))
-            else:
-                garbled.append(k)
-        if garbled:
+        exact = -math.log(1 - self.garble)
+        out[marked] = exact - math.log(1 - self.drop)
+        out[plain] = exact - 0.0
+        out[stripped] = -math.log(self.drop * (1 - self.garble))
+        if len(garbled):
             out[garbled] = -math.log(self.garble) + garble_costs(
-                observed, tuple(trues[k] for k in garbled), self.lang, self.hand_weight,
-                self.min_evidence)
+                observed, tuple(trues[k] for k in garbled.tolist()), self.lang,
+                self.hand_weight, self.min_evidence)
         return out
+
+
+@lru_cache(maxsize=65536)
+def _read_as(observed: str, trues: tuple[str, ...]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of the true syllables ``observed`` (canonical) reads exactly (marked, then
+    unmarked ones), reads stripped of all their marks, and reads otherwise: what the
+    rates price, the same for every document (so computed once per pair)."""
+    groups: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    for k, t in enumerate(trues):
+        bare = strip_marks(t)
+        if observed == t:
+            groups[0 if t != bare else 1].append(k)
+        elif observed == bare:
+            groups[2].append(k)
+        else:
+            groups[3].append(k)
+    return tuple(np.array(g, dtype=np.intp) for g in groups)  # type: ignore[return-value]

@@ -287,6 +287,28 @@ class Decoder:
             out.extend(self._decode_chunk(chunk, confidence))
         return out
 
+    def redecode(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
+                 before: Sequence[Sequence[Decision]], changed: Sequence[Iterable[int]],
+                 confidence: bool = True) -> list[list[Decision]]:
+        """``decode_many`` of lattices decoded before as ``before`` whose candidates have
+        since changed only at the positions ``changed`` (same number of candidates): only
+        the segments (see ``_segments``) holding a changed position are searched again.
+        The others are independent of them and would be decoded the same: their
+        positions keep their choices (and, with ``confidence``, their decisions, which
+        depend on nothing past their two single neighbours)."""
+        out: list[list[Decision]] = []
+        start = size = 0
+        for end, lattice in enumerate(lattices, 1):
+            if end - 1 > start and size + len(lattice) > CHUNK_POSITIONS:
+                out.extend(self._decode_chunk(lattices[start:end - 1], confidence,
+                                              (before[start:end - 1], changed[start:end - 1])))
+                start, size = end - 1, 0
+            size += len(lattice)
+        if start < len(lattices):
+            out.extend(self._decode_chunk(lattices[start:], confidence,
+                                          (before[start:], changed[start:])))
+        return out
+
     def rescore(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
                 choices: Sequence[Sequence[int]]) -> list[list[Decision]]:
         """The local scores and confidences of every candidate with the neighbours fixed
@@ -304,9 +326,19 @@ class Decoder:
     # -- one chunk ---------------------------------------------------------------------
 
     def _decode_chunk(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
-                      confidence: bool = True) -> list[list[Decision]]:
+                      confidence: bool = True,
+                      again: tuple[Sequence[Sequence[Decision]], Sequence[Iterable[int]]]
+                      | None = None) -> list[list[Decision]]:
+        """The decisions of ``lattices``; ``again``: (decisions before, changed positions)
+        of each, for ``redecode``."""
         chain, real = self._chain(lattices)
-        search, index = self._pruned(chain) if self.prune else (chain, _local_index(chain))
+        work, kept, frozen = chain, None, None
+        if again is not None:
+            work, kept, frozen = self._frozen(chain, real, *again)
+        search, index = self._pruned(work) if self.prune else (work, _local_index(work))
+        if kept is not None:  # index into the full candidate lists
+            owner = np.repeat(np.arange(len(search.size)), search.size)
+            index = kept[work.start[owner] + index]
         # Positions left with one candidate keep it; the segments get searched.
         choice = index[search.start]
         base, length = _segments(search.size)
@@ -316,7 +348,45 @@ class Decoder:
         if not confidence:
             picks = iter(choice[real].tolist())
             return [[_pick(next(picks)) for _ in range(n)] for n in lengths]
-        return self._decisions(search, index, chain.size, real, choice, lengths)
+        out = self._decisions(search, index, chain.size, real, choice, lengths)
+        if again is not None and frozen is not None:
+            at = np.cumsum([0] + lengths)
+            for i, decs in enumerate(again[0]):
+                for k in np.flatnonzero(frozen[at[i]:at[i + 1]]).tolist():
+                    out[i][k] = decs[k]
+        return out
+
+    def _frozen(self, chain: _Chain, real: np.ndarray, before: Sequence[Sequence[Decision]],
+                changed: Sequence[Iterable[int]]) -> tuple[_Chain, np.ndarray, np.ndarray]:
+        """``chain`` with every position outside the segments holding a changed position
+        reduced to its choice ``before``: (that chain, each kept slot's index in its
+        position's full list, which real positions were frozen)."""
+        at = np.cumsum([0] + [len(d) for d in before])
+        moved = np.array([real[at[i] + k] for i, ks in enumerate(changed) for k in ks],
+                         dtype=np.int64)
+        base, length = _segments(chain.size)
+        live = np.zeros(len(chain.size), dtype=bool)
+        if len(base) and len(moved):
+            seg = np.searchsorted(base, moved, side="right") - 1
+            seg = np.unique(seg[(seg >= 0) & (moved < base[np.maximum(seg, 0)]
+                                              + length[np.maximum(seg, 0)])])
+            cover = np.zeros(len(chain.size) + 1, dtype=np.int64)
+            np.add.at(cover, base[seg], 1)
+            np.add.at(cover, base[seg] + length[seg], -1)
+            live = np.cumsum(cover[:-1]) > 0
+        freeze = (chain.size > 1) & ~live
+        keep = np.ones(len(chain.ids), dtype=bool)
+        frozen_pos = np.flatnonzero(freeze)
+        if len(frozen_pos):
+            choice = np.zeros(len(chain.size), dtype=np.int64)
+            choice[real] = [d.choice for decs in before for d in decs]
+            owner = np.repeat(np.arange(len(chain.size)), chain.size)
+            keep[freeze[owner]] = False
+            keep[chain.start[frozen_pos] + choice[frozen_pos]] = True
+        work, kept = chain.keep(keep)
+        assert chain.types is not None
+        work.types = np.where(freeze, -1, chain.types)  # a frozen list is a list of its own
+        return work, kept, freeze[real]
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
                ) -> tuple[_Chain, np.ndarray]:
