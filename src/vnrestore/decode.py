@@ -310,17 +310,26 @@ class Decoder:
         return out
 
     def rescore(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
-                choices: Sequence[Sequence[int]]) -> list[list[Decision]]:
+                choices: Sequence[Sequence[int]],
+                positions: Sequence[Sequence[int]] | None = None) -> list[list[Decision]]:
         """The local scores and confidences of every candidate with the neighbours fixed
-        as ``choices`` say (no search: cheap), as ``decode_many`` gives with its own."""
+        as ``choices`` say (no search: cheap), as ``decode_many`` gives with its own;
+        ``positions``: only those of each lattice (in that order)."""
         out: list[list[Decision]] = []
         for start in range(0, len(lattices), 256):  # bounded arrays, as decode_many
             part = lattices[start:start + 256]
             chain, real = self._chain(part)
             choice = np.zeros(len(chain.size), dtype=np.intp)
             choice[real] = [c for picks in choices[start:start + 256] for c in picks]
+            lengths = [len(lat) for lat in part]
+            if positions is not None:  # each position is scored on its own
+                at = np.cumsum([0] + lengths)
+                wanted = positions[start:start + 256]
+                real = np.array([real[at[i] + k] for i, ks in enumerate(wanted) for k in ks],
+                                dtype=np.int64)
+                lengths = [len(ks) for ks in wanted]
             out.extend(self._decisions(chain, _local_index(chain), chain.size, real, choice,
-                                       [len(lat) for lat in part]))
+                                       lengths))
         return out
 
     # -- one chunk ---------------------------------------------------------------------

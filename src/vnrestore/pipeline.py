@@ -48,6 +48,14 @@ class Para(NamedTuple):
     words: list[str]
 
 
+class _Done(NamedTuple):
+    """A paragraph as decoded at ``params`` (its slots, fixed edits and decisions)."""
+
+    params: ChannelParams
+    slots: tuple[list[Slot], list[Edit]]
+    decisions: list[Decision]
+
+
 class Region(NamedTuple):
     """Paragraphs estimated together (a document, or a part made differently)."""
 
@@ -129,14 +137,26 @@ class Restorer:
         # Where each line starts, for the edits' columns.
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
         paras = _paras(tokens, self.config)
+        # Paragraphs the source detection decoded already at the rates it settled on.
+        done: dict[int, _Done] = {}
         regions = [Region(params, paras)] if params is not None else \
-            self._regions(source, paras, starts)
+            self._regions(source, paras, starts, done)
         prepared, decisions = [], []
         for region in regions:
             decoder = self.decoders["vie" if region.params.lang == "vie" else "eng"]
-            part = [self._slots(p.tokens, region.params, starts) for p in region.paragraphs]
-            # All paragraphs of a region in one call: the decoder batches them.
-            found = decoder.decode_many([[c for _, c in s] for s, _ in part], confidence)
+            reuse = [done[id(p)] if id(p) in done and done[id(p)].params == region.params
+                     else None for p in region.paragraphs]
+            part = [self._slots(p.tokens, region.params, starts) if hit is None else hit.slots
+                    for p, hit in zip(region.paragraphs, reuse, strict=True)]
+            # All paragraphs of a region in one call: the decoder batches them (each is
+            # decoded alone, so those decoded before keep their decisions).
+            todo = [i for i, hit in enumerate(reuse) if hit is None or confidence]
+            found: list[list[Decision]] = [hit.decisions if hit is not None else []
+                                           for hit in reuse]
+            for i, decs in zip(todo, decoder.decode_many([[c for _, c in part[i][0]]
+                                                          for i in todo], confidence),
+                               strict=True):
+                found[i] = decs
             decisions += self._consistent(region.paragraphs, part, found, decoder, confidence)
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
@@ -158,16 +178,18 @@ class Restorer:
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
         return self._estimate(_paras(tokens, self.config), source, starts)
 
-    def _regions(self, source: str, paras: list[Para], starts: list[int]) -> list[Region]:
+    def _regions(self, source: str, paras: list[Para], starts: list[int],
+                 done: dict[int, _Done] | None = None) -> list[Region]:
         """The document's parts that were made differently, each with its estimate: in a
         file of scans, pages OCR'd without Vietnamese among pages written or OCR'd with
         it.  One region when all parts look alike (the usual case)."""
         if source != "auto":
-            return [Region(self._estimate(paras, source, starts), paras)]
+            return [Region(self._estimate(paras, source, starts, done), paras)]
         groups = _groups(paras, self.config)
-        return [Region(self._estimate(group, source, starts), group) for group in groups]
+        return [Region(self._estimate(group, source, starts, done), group) for group in groups]
 
-    def _estimate(self, paras: list[Para], source: str, starts: list[int]) -> ChannelParams:
+    def _estimate(self, paras: list[Para], source: str, starts: list[int],
+                  done: dict[int, _Done] | None = None) -> ChannelParams:
         cfg = self.config
         words = [w for p in paras for w in p.words]
         if source == "ocr" or (source == "auto"
@@ -177,15 +199,19 @@ class Restorer:
                                           cfg)
         vie = ChannelParams(lang="vie", hand_weight=cfg.hand_weight,
                             min_evidence=cfg.min_evidence)
-        return self._em_rates(vie, paras, starts)
+        return self._em_rates(vie, paras, starts, done)
 
-    def _em_rates(self, params: ChannelParams, paras: list[Para], starts: list[int]
-                  ) -> ChannelParams:
+    def _em_rates(self, params: ChannelParams, paras: list[Para], starts: list[int],
+                  done: dict[int, _Done] | None = None) -> ChannelParams:
         """The misreading rate of text made by a writer of Vietnamese, by hard EM on a
         sample (see ``vnrestore.detect``): decode, count the words read as misread,
         decode again at that rate.  A syllable that lost all its marks is one more kind of
         misreading here, at the same rate (the share of unmarked words says nothing: clean
-        text has 8-22% of them)."""
+        text has 8-22% of them).
+
+        ``done`` gets the sample's paragraphs as the last iteration decoded them: when
+        the estimate has settled (clean text stays at the floor), the restoration
+        reuses them."""
         cfg = self.config
         sample = _sample(paras, cfg.em_sample_words)
         rate = cfg.em_start
@@ -202,6 +228,9 @@ class Restorer:
                         misread += _misread(cands[dec.choice], tok.text)
             share = cfg.em_scale * misread / max(words, 1) - cfg.em_baseline
             rate = _on_grid(min(max(share, cfg.em_floor), cfg.em_ceiling))
+        if done is not None and cfg.em_iterations > 0:
+            for para, prep, decs in zip(sample, prepared, decisions, strict=True):
+                done[id(para)] = _Done(params, prep, decs)
         return replace(params, garble=rate, drop=rate)
 
     def _slots(self, paragraph: list[Token], params: ChannelParams, starts: list[int]
@@ -299,10 +328,16 @@ class Restorer:
                 _prefer(redo, part, decs, where, top)
             else:
                 weigh.append(where)
-        order = sorted({p for where in weigh for p, _ in where})
-        scored = dict(zip(order, decoder.rescore(
-            [[c for _, c in part[p][0]] for p in order],
-            [[d.choice for d in decs[p]] for p in order]), strict=True))
+        wanted: dict[int, set[int]] = {}  # paragraph -> the occurrences to score
+        for where in weigh:
+            for p, k in where:
+                wanted.setdefault(p, set()).add(k)
+        order = sorted(wanted)
+        ks_of = [sorted(wanted[p]) for p in order]
+        scored = {p: dict(zip(ks, found, strict=True)) for p, ks, found in zip(
+            order, ks_of, decoder.rescore([[c for _, c in part[p][0]] for p in order],
+                                       [[d.choice for d in decs[p]] for p in order], ks_of),
+            strict=True)}
         for where in weigh:
             logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
             texts = {text for lp in logps for text in lp}
