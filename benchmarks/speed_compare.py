@@ -1,9 +1,11 @@
 """CPU seconds of `vnrestore clean` here and in another checkout, interleaved.
 
-    python benchmarks/speed_compare.py --baseline /tmp/stop9 [--rounds 3] FILE [FILE ...]
+    python benchmarks/speed_compare.py --baseline /tmp/stop9 [--before DIR] [--rounds 3]
+        FILE [FILE ...]
 
-Each round runs, for every FILE, the CLI of every tree once (this one's ``.venv`` and the
-baseline's, in alternating order), so a busy shared machine slows both alike.  The time
+Each round runs, for every FILE, the CLI of every tree once (the baseline's, the optional
+``--before`` tree's and this one's, in an order reversed every round), so a busy shared
+machine slows them alike.  The time
 is the user + system CPU of the child process (``getrusage(RUSAGE_CHILDREN)`` before and
 after), which other work on the machine disturbs far less than the wall clock.  Prints
 the median per file and tree, and the change against the baseline.  A tree is a checkout
@@ -36,10 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("files", nargs="+", type=Path)
     ap.add_argument("--baseline", type=Path, required=True,
                     help="checkout to compare with (with its own .venv)")
+    ap.add_argument("--before", type=Path, help="another checkout (e.g. this branch's start)")
     ap.add_argument("--tree", type=Path, default=ROOT, help="checkout measured (this one)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     trees = {"baseline": args.baseline.resolve(), "new": args.tree.resolve()}
+    if args.before:
+        trees = {"baseline": trees["baseline"], "before": args.before.resolve(),
+                 "new": trees["new"]}
     times: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
@@ -50,17 +56,21 @@ def main(argv: list[str] | None = None) -> int:
                     t = cpu_seconds(trees[name], path, out)
                     times.setdefault((path.name, name), []).append(t)
                     print(f"round {r + 1} {path.name} {name}: {t:.2f} s", flush=True)
-                same = (Path(tmp) / f"baseline-{path.name}").read_bytes() == \
-                    (Path(tmp) / f"new-{path.name}").read_bytes()
                 if r == 0:
-                    print(f"  {path.name}: outputs {'identical' if same else 'DIFFER'}")
+                    new = (Path(tmp) / f"new-{path.name}").read_bytes()
+                    for name in trees:
+                        if name != "new":
+                            same = (Path(tmp) / f"{name}-{path.name}").read_bytes() == new
+                            verdict = "identical to" if same else "differs from"
+                            print(f"  {path.name}: output {verdict} {name}'s")
     print(f"\nmedian CPU seconds of {args.rounds} runs (user + sys of the CLI process)")
     for path in args.files:
-        base = statistics.median(times[path.name, "baseline"])
-        new = statistics.median(times[path.name, "new"])
-        print(f"{path.name}: baseline {base:.2f}  new {new:.2f}  ({100 * (new / base - 1):+.1f}%)"
-              f"  runs: baseline {sorted(round(t, 2) for t in times[path.name, 'baseline'])}"
-              f" new {sorted(round(t, 2) for t in times[path.name, 'new'])}")
+        median = {name: statistics.median(times[path.name, name]) for name in trees}
+        cells = "  ".join(f"{name} {t:.2f}" for name, t in median.items())
+        change = 100 * (median["new"] / median["baseline"] - 1)
+        runs = "; ".join(f"{name} {sorted(round(t, 2) for t in times[path.name, name])}"
+                         for name in trees)
+        print(f"{path.name}: {cells}  (new vs baseline {change:+.1f}%)  runs: {runs}")
     return 0
 
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,7 +31,7 @@ from .candidates import Candidate, CandidateGenerator, Inventory
 from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .decode import Decision, Decoder
-from .detect import features, reading
+from .detect import Features, features, reading
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
@@ -185,15 +186,24 @@ class Restorer:
         it.  One region when all parts look alike (the usual case)."""
         if source != "auto":
             return [Region(self._estimate(paras, source, starts, done), paras)]
-        groups = _groups(paras, self.config)
-        return [Region(self._estimate(group, source, starts, done), group) for group in groups]
+        feats = {id(p): features(p.words) for p in paras}  # once per paragraph
+        regions = []
+        for group in _groups(paras, self.config, feats):
+            words = sum(feats[id(p)].words for p in group)
+            share = sum(feats[id(p)].viet for p in group) / words if words else 0.0
+            regions.append(Region(self._estimate(group, source, starts, done, share), group))
+        return regions
 
     def _estimate(self, paras: list[Para], source: str, starts: list[int],
-                  done: dict[int, _Done] | None = None) -> ChannelParams:
+                  done: dict[int, _Done] | None = None, share: float | None = None
+                  ) -> ChannelParams:
+        """``share``: of the words, those with letters only Vietnamese has, when known."""
         cfg = self.config
         words = [w for p in paras for w in p.words]
-        if source == "ocr" or (source == "auto"
-                               and features(words).viet_share < cfg.viet_share_min):
+        if source == "auto" and share is None:
+            share = features(words).viet_share
+        if source == "ocr" or (source == "auto" and share is not None
+                               and share < cfg.viet_share_min):
             # Garbled or stripped: the rates speak for themselves.
             return ChannelParams.estimate(words, self.generator.inventory.by_skeleton.__contains__,
                                           cfg)
@@ -301,11 +311,16 @@ class Restorer:
         bonus = self.config.consistency_bonus
         if bonus <= 0:
             return decs
+        # Only a capitalized word written twice or more can be read differently.
+        seen = Counter(chain.from_iterable(p.words for p in paras))
+        repeated = {w for w, n in seen.items() if n > 1 and w[:1].isupper()}
         places: dict[str, list[tuple[int, int]]] = {}  # token -> (paragraph, slot)
         for p, (slots, _) in enumerate(part):
+            if repeated.isdisjoint(paras[p].words):
+                continue
             tokens, index = paras[p].tokens, None
             for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.text[:1].isupper():
+                if len(cands) > 1 and tok.text in repeated:
                     if index is None:  # token start -> position, once per paragraph
                         index = {t.start: i for i, t in enumerate(tokens)}
                     if _name_like(tokens, index[tok.start]):
@@ -426,14 +441,15 @@ def _paras(tokens: list[Token], config: RestoreConfig) -> list[Para]:
     return [Para(p, [t[1] for t in p if t[0] is word]) for p in paragraphs(tokens, config)]
 
 
-def _groups(paras: list[Para], config: RestoreConfig) -> list[list[Para]]:
+def _groups(paras: list[Para], config: RestoreConfig,
+            feats: dict[int, Features] | None = None) -> list[list[Para]]:
     """Runs of paragraphs alike in having Vietnamese-only letters or not (``detect``).
     A paragraph too short to tell takes its predecessor's side; a run joins the run
     before it unless it has ``config.region_words`` words, or starts a page (form feed)
     with a few lines' worth (a stray line is not a part, a page is)."""
     runs: list[tuple[bool, int, list[Para]]] = []  # (marked, words, paragraphs)
     for para in paras:
-        f = features(para.words)
+        f = features(para.words) if feats is None else feats[id(para)]
         marked = f.viet_share >= config.viet_share_min
         page = "\f" in para.tokens[0].text
         if runs and not page and (f.words < _PARAGRAPH_EVIDENCE or runs[-1][0] == marked):
