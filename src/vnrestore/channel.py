@@ -132,7 +132,11 @@ class ChannelModel:
 
     def token(self, observed: str, true: str) -> float | None:
         """Direct cost of a frequent whole-token misreading, if known."""
-        return None
+        return self.tokens_of(observed).get(true)
+
+    def tokens_of(self, observed: str) -> dict[str, float]:
+        """The ``token`` costs of ``observed`` by true syllable (most strings have none)."""
+        return {}
 
     def readings(self, max_cost: float) -> Iterable[tuple[str, str]]:
         """(observed string, true base letter) pairs likely enough to look candidates up by."""
@@ -162,6 +166,8 @@ class LearnedModel(ChannelModel):
         self.subs, self.multis_learned, self.deletes = subs, multis, deletes
         self.inserts, self.unseen, self.insert_unseen = inserts, unseen, insert_unseen
         self.evidence, self.tokens, self.meta = evidence, tokens, meta or {}
+        # tokens_of, grouped on first use (with the table it was grouped from)
+        self._by_observed: tuple[dict, dict[str, dict[str, float]]] | None = None
         starts: dict[str, set[str]] = {}
         for s, _ in multis:
             starts.setdefault(s[0], set()).add(s)
@@ -208,6 +214,14 @@ class LearnedModel(ChannelModel):
 
     def token(self, observed: str, true: str) -> float | None:
         return self.tokens.get((observed, true))
+
+    def tokens_of(self, observed: str) -> dict[str, float]:
+        if self._by_observed is None or self._by_observed[0] is not self.tokens:
+            grouped: dict[str, dict[str, float]] = {}
+            for (o, t), cost in self.tokens.items():
+                grouped.setdefault(o, {})[t] = cost
+            self._by_observed = (self.tokens, grouped)  # the builder sets a new table
+        return self._by_observed[1].get(observed, {})
 
     def readings(self, max_cost: float = DEFAULT.reading_max_cost
                  ) -> Iterable[tuple[str, str]]:
@@ -389,10 +403,12 @@ def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng",
     would only penalize attested pairs against unattested ones)."""
     model = get_model(lang, hand_weight, min_evidence)
     edits = distance_many(model, observed, trues)
-    for k, t in enumerate(trues):
-        cost = model.token(observed, t)
-        if cost is not None and cost < edits[k]:
-            edits[k] = cost
+    direct = model.tokens_of(observed)
+    if direct:  # a few hundred observed strings have any
+        for k, t in enumerate(trues):
+            cost = direct.get(t)
+            if cost is not None and cost < edits[k]:
+                edits[k] = cost
     edits.setflags(write=False)
     return edits
 
