@@ -259,6 +259,8 @@ class Decoder:
         if not isinstance(pairs, np.ndarray):
             pairs = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
         self._pair_keys = np.unique(pairs.astype(np.int64))  # sorted, for vector lookups
+        self._bits: np.ndarray | None = None  # _pair_bits
+        self._pair_radix = 0
 
     @classmethod
     def for_channel(cls, lm: LanguageModelLike, pairs: np.ndarray, config: RestoreConfig,
@@ -481,11 +483,35 @@ class Decoder:
         """Bonus (nats) for consecutive syllables that form a known phrase."""
         out = np.zeros(len(a))
         if len(self._pair_keys) and len(a):
-            key = (a << 32) | b
-            at = np.minimum(np.searchsorted(self._pair_keys, key), len(self._pair_keys) - 1)
-            hit = self._pair_keys[at] == key
+            bits = self._pair_bits()
+            if bits is not None:  # one gather per pair, not a binary search
+                radix = self._pair_radix
+                valid = (a >= 0) & (a < radix) & (b >= 0) & (b < radix)
+                idx = np.where(valid, a * radix + b, 0)
+                hit = valid & (((bits[idx >> 3] >> (7 - (idx & 7))) & 1) == 1)
+            else:
+                key = (a << 32) | b
+                at = np.minimum(np.searchsorted(self._pair_keys, key),
+                                len(self._pair_keys) - 1)
+                hit = self._pair_keys[at] == key
             out[hit] = self.pair_bonus
         return out
+
+    def _pair_bits(self) -> np.ndarray | None:
+        """The phrase pairs as a bit set over ``a * radix + b`` (radix above every id of
+        a pair), built on first use; None when it would take more than 32 MB."""
+        if self._bits is None:
+            first, second = self._pair_keys >> 32, self._pair_keys & 0xFFFFFFFF
+            radix = int(max(first.max(), second.max())) + 1
+            self._pair_radix = radix
+            if radix * radix > 1 << 28:
+                self._bits = np.zeros(0, dtype=np.uint8)
+            else:
+                idx = first * radix + second
+                bits = np.zeros((radix * radix + 7) // 8, dtype=np.uint8)
+                np.bitwise_or.at(bits, idx >> 3, (1 << (7 - (idx & 7))).astype(np.uint8))
+                self._bits = bits
+        return self._bits if len(self._bits) else None
 
     def _bigram_steps(self, chain: _Chain, pos: np.ndarray, width: int) -> np.ndarray:
         """(rows, width, width) costs of the steps into chain positions ``pos`` under the
