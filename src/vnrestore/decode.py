@@ -25,6 +25,8 @@ How it is fast (decode_many of a whole document: ~10x the former per-paragraph s
   binary searches then walk its tables forward; unsorted they cost ~8x more).
 * The bigram pass prices each pair of candidate lists once per decoder: the generator
   shares one tuple per word, and a document repeats its word pairs.
+* Lattices decoded before and changed at a few positions (the names the pipeline makes
+  consistent) are searched again only in the segments holding a change (``redecode``).
 """
 
 from __future__ import annotations
