@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -205,3 +206,61 @@ def test_trivial_inputs() -> None:
     expected = 0.5 - lm.table[BOS, BOS, 3] - lm.table[BOS, 3, 4] - lm.table[3, 4, EOS]
     assert out[0].scores[0] == pytest.approx(expected)
     assert not math.isnan(out[1].confidence)
+
+
+@pytest.mark.parametrize("confidence", [True, False])
+def test_redecode_searches_again_only_around_changes_and_agrees(monkeypatch,
+                                                                confidence: bool) -> None:
+    # The pipeline's consistency pass lowers a reading's prior at a few positions and
+    # decodes again: only the segments holding them are searched, with the same result.
+    rng = np.random.default_rng(21)
+    lm = ToyLM(21)
+    lattices = [[tuple(p) for p in _lattice(rng, int(rng.integers(1, 40)), 5)]
+                for _ in range(10)]
+    monkeypatch.setattr(decode, "CHUNK_POSITIONS", 60)
+    decoder = Decoder(lm, [(4, 5), (6, 7)], 0.7)
+    before = decoder.decode_many(lattices, confidence)
+    changed, after = [], []
+    for lat in lattices:
+        multi = [k for k, c in enumerate(lat) if len(c) > 1]
+        picked = sorted(rng.choice(multi, size=min(2, len(multi)), replace=False).tolist())
+        new = list(lat)
+        for k in picked:
+            new[k] = tuple(replace(c, prior=c.prior - 3.0) if i == len(lat[k]) - 1 else c
+                           for i, c in enumerate(lat[k]))
+        changed.append(picked)
+        after.append(new)
+    want = decoder.decode_many(after, confidence)
+    got = decoder.redecode(after, before, changed, confidence)
+    assert [[d.choice for d in block] for block in got] == \
+        [[d.choice for d in block] for block in want]
+    if confidence:
+        assert got == want
+    assert want != before  # the change mattered somewhere
+
+
+def test_rescore_of_some_positions_is_that_of_all() -> None:
+    rng = np.random.default_rng(4)
+    lattices = [_lattice(rng, int(rng.integers(1, 20)), 6) for _ in range(6)]
+    decoder = Decoder(ToyLM(4), [(4, 5)], 0.7)
+    choices = [[d.choice for d in block] for block in decoder.decode_many(lattices, False)]
+    full = decoder.rescore(lattices, choices)
+    wanted = [sorted({0, len(lat) - 1, len(lat) // 2}) for lat in lattices]
+    some = decoder.rescore(lattices, choices, wanted)
+    assert some == [[block[k] for k in ks] for block, ks in zip(full, wanted, strict=True)]
+
+
+def test_phrase_bonus_bit_set_matches_the_sorted_keys() -> None:
+    rng = np.random.default_rng(8)
+    pairs = {(int(a), int(b)) for a, b in rng.integers(0, 40, size=(200, 2))}
+    decoder = Decoder(ToyLM(8), pairs, 0.7)
+    a, b = rng.integers(-1, 45, size=(2, 5000))
+    known = np.array(sorted(pairs))  # the pairs themselves, then mostly others
+    a[: len(known)], b[: len(known)] = known.T
+    fast = decoder._bonus(a, b)
+    assert decoder._pair_bits() is not None
+    decoder._bits = np.zeros(0, dtype=np.uint8)  # as for an id range too wide for bits
+    slow = decoder._bonus(a, b)
+    want = np.array([0.7 if (x, y) in pairs else 0.0
+                     for x, y in zip(a.tolist(), b.tolist(), strict=True)])
+    assert np.array_equal(fast, want) and np.array_equal(slow, want)

@@ -132,7 +132,11 @@ class ChannelModel:
 
     def token(self, observed: str, true: str) -> float | None:
         """Direct cost of a frequent whole-token misreading, if known."""
-        return None
+        return self.tokens_of(observed).get(true)
+
+    def tokens_of(self, observed: str) -> dict[str, float]:
+        """The ``token`` costs of ``observed`` by true syllable (most strings have none)."""
+        return {}
 
     def readings(self, max_cost: float) -> Iterable[tuple[str, str]]:
         """(observed string, true base letter) pairs likely enough to look candidates up by."""
@@ -162,6 +166,8 @@ class LearnedModel(ChannelModel):
         self.subs, self.multis_learned, self.deletes = subs, multis, deletes
         self.inserts, self.unseen, self.insert_unseen = inserts, unseen, insert_unseen
         self.evidence, self.tokens, self.meta = evidence, tokens, meta or {}
+        # tokens_of, grouped on first use (with the table it was grouped from)
+        self._by_observed: tuple[dict, dict[str, dict[str, float]]] | None = None
         starts: dict[str, set[str]] = {}
         for s, _ in multis:
             starts.setdefault(s[0], set()).add(s)
@@ -208,6 +214,14 @@ class LearnedModel(ChannelModel):
 
     def token(self, observed: str, true: str) -> float | None:
         return self.tokens.get((observed, true))
+
+    def tokens_of(self, observed: str) -> dict[str, float]:
+        if self._by_observed is None or self._by_observed[0] is not self.tokens:
+            grouped: dict[str, dict[str, float]] = {}
+            for (o, t), cost in self.tokens.items():
+                grouped.setdefault(o, {})[t] = cost
+            self._by_observed = (self.tokens, grouped)  # the builder sets a new table
+        return self._by_observed[1].get(observed, {})
 
     def readings(self, max_cost: float = DEFAULT.reading_max_cost
                  ) -> Iterable[tuple[str, str]]:
@@ -389,10 +403,12 @@ def garble_costs(observed: str, trues: tuple[str, ...], lang: str = "eng",
     would only penalize attested pairs against unattested ones)."""
     model = get_model(lang, hand_weight, min_evidence)
     edits = distance_many(model, observed, trues)
-    for k, t in enumerate(trues):
-        cost = model.token(observed, t)
-        if cost is not None and cost < edits[k]:
-            edits[k] = cost
+    direct = model.tokens_of(observed)
+    if direct:  # a few hundred observed strings have any
+        for k, t in enumerate(trues):
+            cost = direct.get(t)
+            if cost is not None and cost < edits[k]:
+                edits[k] = cost
     edits.setflags(write=False)
     return edits
 
@@ -489,19 +505,32 @@ class ChannelParams:
         """``cost`` of every true syllable at once: read exactly, stripped of all its
         marks, or garbled (priced by the learned edit model, in one vector DP)."""
         observed = canonical(observed)
+        marked, plain, stripped, garbled = _read_as(observed, trues)
         out = np.empty(len(trues))
-        garbled: list[int] = []  # only these need the edit model
-        for k, t in enumerate(trues):
-            plain = strip_marks(t)
-            if observed == t:
-                out[k] = -math.log(1 - self.garble) - (math.log(1 - self.drop)
-                                                       if t != plain else 0.0)
-            elif observed == plain:
-                out[k] = -math.log(self.drop * (1 - self.garble))
-            else:
-                garbled.append(k)
-        if garbled:
+        exact = -math.log(1 - self.garble)
+        out[marked] = exact - math.log(1 - self.drop)
+        out[plain] = exact - 0.0
+        out[stripped] = -math.log(self.drop * (1 - self.garble))
+        if len(garbled):
             out[garbled] = -math.log(self.garble) + garble_costs(
-                observed, tuple(trues[k] for k in garbled), self.lang, self.hand_weight,
-                self.min_evidence)
+                observed, tuple(trues[k] for k in garbled.tolist()), self.lang,
+                self.hand_weight, self.min_evidence)
         return out
+
+
+@lru_cache(maxsize=65536)
+def _read_as(observed: str, trues: tuple[str, ...]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of the true syllables ``observed`` (canonical) reads exactly (marked, then
+    unmarked ones), reads stripped of all their marks, and reads otherwise: what the
+    rates price, the same for every document (so computed once per pair)."""
+    groups: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    for k, t in enumerate(trues):
+        bare = strip_marks(t)
+        if observed == t:
+            groups[0 if t != bare else 1].append(k)
+        elif observed == bare:
+            groups[2].append(k)
+        else:
+            groups[3].append(k)
+    return tuple(np.array(g, dtype=np.intp) for g in groups)  # type: ignore[return-value]

@@ -25,6 +25,8 @@ How it is fast (decode_many of a whole document: ~10x the former per-paragraph s
   binary searches then walk its tables forward; unsorted they cost ~8x more).
 * The bigram pass prices each pair of candidate lists once per decoder: the generator
   shares one tuple per word, and a document repeats its word pairs.
+* Lattices decoded before and changed at a few positions (the names the pipeline makes
+  consistent) are searched again only in the segments holding a change (``redecode``).
 """
 
 from __future__ import annotations
@@ -259,6 +261,8 @@ class Decoder:
         if not isinstance(pairs, np.ndarray):
             pairs = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
         self._pair_keys = np.unique(pairs.astype(np.int64))  # sorted, for vector lookups
+        self._bits: np.ndarray | None = None  # _pair_bits
+        self._pair_radix = 0
 
     @classmethod
     def for_channel(cls, lm: LanguageModelLike, pairs: np.ndarray, config: RestoreConfig,
@@ -287,26 +291,67 @@ class Decoder:
             out.extend(self._decode_chunk(chunk, confidence))
         return out
 
+    def redecode(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
+                 before: Sequence[Sequence[Decision]], changed: Sequence[Iterable[int]],
+                 confidence: bool = True) -> list[list[Decision]]:
+        """``decode_many`` of lattices decoded before as ``before`` whose candidates have
+        since changed only at the positions ``changed`` (same number of candidates): only
+        the segments (see ``_segments``) holding a changed position are searched again.
+        The others are independent of them and would be decoded the same: their
+        positions keep their choices (and, with ``confidence``, their decisions, which
+        depend on nothing past their two single neighbours)."""
+        out: list[list[Decision]] = []
+        start = size = 0
+        for end, lattice in enumerate(lattices, 1):
+            if end - 1 > start and size + len(lattice) > CHUNK_POSITIONS:
+                out.extend(self._decode_chunk(lattices[start:end - 1], confidence,
+                                              (before[start:end - 1], changed[start:end - 1])))
+                start, size = end - 1, 0
+            size += len(lattice)
+        if start < len(lattices):
+            out.extend(self._decode_chunk(lattices[start:], confidence,
+                                          (before[start:], changed[start:])))
+        return out
+
     def rescore(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
-                choices: Sequence[Sequence[int]]) -> list[list[Decision]]:
+                choices: Sequence[Sequence[int]],
+                positions: Sequence[Sequence[int]] | None = None) -> list[list[Decision]]:
         """The local scores and confidences of every candidate with the neighbours fixed
-        as ``choices`` say (no search: cheap), as ``decode_many`` gives with its own."""
+        as ``choices`` say (no search: cheap), as ``decode_many`` gives with its own;
+        ``positions``: only those of each lattice (in that order)."""
         out: list[list[Decision]] = []
         for start in range(0, len(lattices), 256):  # bounded arrays, as decode_many
             part = lattices[start:start + 256]
             chain, real = self._chain(part)
             choice = np.zeros(len(chain.size), dtype=np.intp)
             choice[real] = [c for picks in choices[start:start + 256] for c in picks]
+            lengths = [len(lat) for lat in part]
+            if positions is not None:  # each position is scored on its own
+                at = np.cumsum([0] + lengths)
+                wanted = positions[start:start + 256]
+                real = np.array([real[at[i] + k] for i, ks in enumerate(wanted) for k in ks],
+                                dtype=np.int64)
+                lengths = [len(ks) for ks in wanted]
             out.extend(self._decisions(chain, _local_index(chain), chain.size, real, choice,
-                                       [len(lat) for lat in part]))
+                                       lengths))
         return out
 
     # -- one chunk ---------------------------------------------------------------------
 
     def _decode_chunk(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
-                      confidence: bool = True) -> list[list[Decision]]:
+                      confidence: bool = True,
+                      again: tuple[Sequence[Sequence[Decision]], Sequence[Iterable[int]]]
+                      | None = None) -> list[list[Decision]]:
+        """The decisions of ``lattices``; ``again``: (decisions before, changed positions)
+        of each, for ``redecode``."""
         chain, real = self._chain(lattices)
-        search, index = self._pruned(chain) if self.prune else (chain, _local_index(chain))
+        work, kept, frozen = chain, None, None
+        if again is not None:
+            work, kept, frozen = self._frozen(chain, real, *again)
+        search, index = self._pruned(work) if self.prune else (work, _local_index(work))
+        if kept is not None:  # index into the full candidate lists
+            owner = np.repeat(np.arange(len(search.size)), search.size)
+            index = kept[work.start[owner] + index]
         # Positions left with one candidate keep it; the segments get searched.
         choice = index[search.start]
         base, length = _segments(search.size)
@@ -316,7 +361,45 @@ class Decoder:
         if not confidence:
             picks = iter(choice[real].tolist())
             return [[_pick(next(picks)) for _ in range(n)] for n in lengths]
-        return self._decisions(search, index, chain.size, real, choice, lengths)
+        out = self._decisions(search, index, chain.size, real, choice, lengths)
+        if again is not None and frozen is not None:
+            at = np.cumsum([0] + lengths)
+            for i, decs in enumerate(again[0]):
+                for k in np.flatnonzero(frozen[at[i]:at[i + 1]]).tolist():
+                    out[i][k] = decs[k]
+        return out
+
+    def _frozen(self, chain: _Chain, real: np.ndarray, before: Sequence[Sequence[Decision]],
+                changed: Sequence[Iterable[int]]) -> tuple[_Chain, np.ndarray, np.ndarray]:
+        """``chain`` with every position outside the segments holding a changed position
+        reduced to its choice ``before``: (that chain, each kept slot's index in its
+        position's full list, which real positions were frozen)."""
+        at = np.cumsum([0] + [len(d) for d in before])
+        moved = np.array([real[at[i] + k] for i, ks in enumerate(changed) for k in ks],
+                         dtype=np.int64)
+        base, length = _segments(chain.size)
+        live = np.zeros(len(chain.size), dtype=bool)
+        if len(base) and len(moved):
+            seg = np.searchsorted(base, moved, side="right") - 1
+            seg = np.unique(seg[(seg >= 0) & (moved < base[np.maximum(seg, 0)]
+                                              + length[np.maximum(seg, 0)])])
+            cover = np.zeros(len(chain.size) + 1, dtype=np.int64)
+            np.add.at(cover, base[seg], 1)
+            np.add.at(cover, base[seg] + length[seg], -1)
+            live = np.cumsum(cover[:-1]) > 0
+        freeze = (chain.size > 1) & ~live
+        keep = np.ones(len(chain.ids), dtype=bool)
+        frozen_pos = np.flatnonzero(freeze)
+        if len(frozen_pos):
+            choice = np.zeros(len(chain.size), dtype=np.int64)
+            choice[real] = [d.choice for decs in before for d in decs]
+            owner = np.repeat(np.arange(len(chain.size)), chain.size)
+            keep[freeze[owner]] = False
+            keep[chain.start[frozen_pos] + choice[frozen_pos]] = True
+        work, kept = chain.keep(keep)
+        assert chain.types is not None
+        work.types = np.where(freeze, -1, chain.types)  # a frozen list is a list of its own
+        return work, kept, freeze[real]
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
                ) -> tuple[_Chain, np.ndarray]:
@@ -402,11 +485,35 @@ class Decoder:
         """Bonus (nats) for consecutive syllables that form a known phrase."""
         out = np.zeros(len(a))
         if len(self._pair_keys) and len(a):
-            key = (a << 32) | b
-            at = np.minimum(np.searchsorted(self._pair_keys, key), len(self._pair_keys) - 1)
-            hit = self._pair_keys[at] == key
+            bits = self._pair_bits()
+            if bits is not None:  # one gather per pair, not a binary search
+                radix = self._pair_radix
+                valid = (a >= 0) & (a < radix) & (b >= 0) & (b < radix)
+                idx = np.where(valid, a * radix + b, 0)
+                hit = valid & (((bits[idx >> 3] >> (7 - (idx & 7))) & 1) == 1)
+            else:
+                key = (a << 32) | b
+                at = np.minimum(np.searchsorted(self._pair_keys, key),
+                                len(self._pair_keys) - 1)
+                hit = self._pair_keys[at] == key
             out[hit] = self.pair_bonus
         return out
+
+    def _pair_bits(self) -> np.ndarray | None:
+        """The phrase pairs as a bit set over ``a * radix + b`` (radix above every id of
+        a pair), built on first use; None when it would take more than 32 MB."""
+        if self._bits is None:
+            first, second = self._pair_keys >> 32, self._pair_keys & 0xFFFFFFFF
+            radix = int(max(first.max(), second.max())) + 1
+            self._pair_radix = radix
+            if radix * radix > 1 << 28:
+                self._bits = np.zeros(0, dtype=np.uint8)
+            else:
+                idx = first * radix + second
+                bits = np.zeros((radix * radix + 7) // 8, dtype=np.uint8)
+                np.bitwise_or.at(bits, idx >> 3, (1 << (7 - (idx & 7))).astype(np.uint8))
+                self._bits = bits
+        return self._bits if len(self._bits) else None
 
     def _bigram_steps(self, chain: _Chain, pos: np.ndarray, width: int) -> np.ndarray:
         """(rows, width, width) costs of the steps into chain positions ``pos`` under the

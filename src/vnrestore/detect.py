@@ -34,6 +34,7 @@ _ONLY_VIETNAMESE = frozenset("ăĂơƠưƯđĐĩĨũŨ")
 class Features(NamedTuple):
     words: int  # word tokens with a letter
     viet_share: float  # share of them with a letter only Vietnamese has
+    viet: int = 0  # how many (a text's share from its parts' counts)
 
 
 _VIET = re.compile("[ăĂơƠưƯđĐĩĨũŨ\u1ea0-\u1ef9]")
@@ -53,7 +54,7 @@ def features(words: Iterable[str]) -> Features:
             total += 1
             if not w.isascii() and search(w):
                 viet += 1
-    return Features(total, viet / total if total else 0.0)
+    return Features(total, viet / total if total else 0.0, viet)
 
 
 def reading(lang: str, drop: float, garble: float, clean_garble: float = 0.02,

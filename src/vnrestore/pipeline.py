@@ -15,11 +15,13 @@ chosen tone style (``render``) and collected as edits (``edits``).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -29,7 +31,7 @@ from .candidates import Candidate, CandidateGenerator, Inventory
 from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .decode import Decision, Decoder
-from .detect import features, reading
+from .detect import Features, features, reading
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
@@ -76,6 +78,14 @@ class Para(NamedTuple):
 
     tokens: list[Token]
     words: list[str]
+
+
+class _Done(NamedTuple):
+    """A paragraph as decoded at ``params`` (its slots, fixed edits and decisions)."""
+
+    params: ChannelParams
+    slots: tuple[list[Slot], list[Edit]]
+    decisions: list[Decision]
 
 
 class Region(NamedTuple):
@@ -140,6 +150,21 @@ class Restorer:
         counts the changes).  ``choices``: the OCR engine's alternatives for each
         character of the text's words, in reading order (``ocr.hocr_choices``), used
         when ``config.lstm_choices`` is on."""
+        # The restoration allocates millions of small objects (tokens, candidates,
+        # decisions) and makes no reference cycles worth collecting meanwhile: the
+        # collector's passes over them cost ~8% of the time on 200k words.
+        collect = gc.isenabled()
+        gc.disable()
+        try:
+            return self._restore(text, tone_style, source, params, explain, confidence,
+                                 choices)
+        finally:
+            if collect:
+                gc.enable()
+
+    def _restore(self, text: str, tone_style: str, source: str, params: ChannelParams | None,
+                 explain: bool, confidence: bool, choices: Sequence[WordChoices] | None
+                 ) -> Result:
         confidence = confidence or explain
         if tone_style not in STYLES:
             raise ValueError(f"tone_style must be one of {STYLES}, not {tone_style!r}")
@@ -152,14 +177,26 @@ class Restorer:
         paras = _paras(tokens, self.config)
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
+        # Paragraphs the source detection decoded already at the rates it settled on.
+        done: dict[int, _Done] = {}
         regions = [Region(params, paras)] if params is not None else \
-            self._regions(source, paras, starts)
+            self._regions(source, paras, starts, done)
         prepared, decisions = [], []
         for region in regions:
             decoder = self.decoders["vie" if region.params.lang == "vie" else "eng"]
-            part = [self._slots(p.tokens, region.params, starts) for p in region.paragraphs]
-            # All paragraphs of a region in one call: the decoder batches them.
-            found = decoder.decode_many([[c for _, c in s] for s, _ in part], confidence)
+            reuse = [done[id(p)] if id(p) in done and done[id(p)].params == region.params
+                     else None for p in region.paragraphs]
+            part = [self._slots(p.tokens, region.params, starts) if hit is None else hit.slots
+                    for p, hit in zip(region.paragraphs, reuse, strict=True)]
+            # All paragraphs of a region in one call: the decoder batches them (each is
+            # decoded alone, so those decoded before keep their decisions).
+            todo = [i for i, hit in enumerate(reuse) if hit is None or confidence]
+            found: list[list[Decision]] = [hit.decisions if hit is not None else []
+                                           for hit in reuse]
+            for i, decs in zip(todo, decoder.decode_many([[c for _, c in part[i][0]]
+                                                          for i in todo], confidence),
+                               strict=True):
+                found[i] = decs
             decisions += self._consistent(region.paragraphs, part, found, decoder, confidence)
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
@@ -181,34 +218,49 @@ class Restorer:
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
         return self._estimate(_paras(tokens, self.config), source, starts)
 
-    def _regions(self, source: str, paras: list[Para], starts: list[int]) -> list[Region]:
+    def _regions(self, source: str, paras: list[Para], starts: list[int],
+                 done: dict[int, _Done] | None = None) -> list[Region]:
         """The document's parts that were made differently, each with its estimate: in a
         file of scans, pages OCR'd without Vietnamese among pages written or OCR'd with
         it.  One region when all parts look alike (the usual case)."""
         if source != "auto":
-            return [Region(self._estimate(paras, source, starts), paras)]
-        groups = _groups(paras, self.config)
-        return [Region(self._estimate(group, source, starts), group) for group in groups]
+            return [Region(self._estimate(paras, source, starts, done), paras)]
+        feats = {id(p): features(p.words) for p in paras}  # once per paragraph
+        regions = []
+        for group in _groups(paras, self.config, feats):
+            words = sum(feats[id(p)].words for p in group)
+            share = sum(feats[id(p)].viet for p in group) / words if words else 0.0
+            regions.append(Region(self._estimate(group, source, starts, done, share), group))
+        return regions
 
-    def _estimate(self, paras: list[Para], source: str, starts: list[int]) -> ChannelParams:
+    def _estimate(self, paras: list[Para], source: str, starts: list[int],
+                  done: dict[int, _Done] | None = None, share: float | None = None
+                  ) -> ChannelParams:
+        """``share``: of the words, those with letters only Vietnamese has, when known."""
         cfg = self.config
         words = [w for p in paras for w in p.words]
-        if source == "ocr" or (source == "auto"
-                               and features(words).viet_share < cfg.viet_share_min):
+        if source == "auto" and share is None:
+            share = features(words).viet_share
+        if source == "ocr" or (source == "auto" and share is not None
+                               and share < cfg.viet_share_min):
             # Garbled or stripped: the rates speak for themselves.
             return ChannelParams.estimate(words, self.generator.inventory.by_skeleton.__contains__,
                                           cfg)
         vie = ChannelParams(lang="vie", hand_weight=cfg.hand_weight,
                             min_evidence=cfg.min_evidence)
-        return self._em_rates(vie, paras, starts)
+        return self._em_rates(vie, paras, starts, done)
 
-    def _em_rates(self, params: ChannelParams, paras: list[Para], starts: list[int]
-                  ) -> ChannelParams:
+    def _em_rates(self, params: ChannelParams, paras: list[Para], starts: list[int],
+                  done: dict[int, _Done] | None = None) -> ChannelParams:
         """The misreading rate of text made by a writer of Vietnamese, by hard EM on a
         sample (see ``vnrestore.detect``): decode, count the words read as misread,
         decode again at that rate.  A syllable that lost all its marks is one more kind of
         misreading here, at the same rate (the share of unmarked words says nothing: clean
-        text has 8-22% of them)."""
+        text has 8-22% of them).
+
+        ``done`` gets the sample's paragraphs as the last iteration decoded them: when
+        the estimate has settled (clean text stays at the floor), the restoration
+        reuses them."""
         cfg = self.config
         sample = _sample(paras, cfg.em_sample_words)
         rate = cfg.em_start
@@ -225,6 +277,9 @@ class Restorer:
                         misread += _misread(cands[dec.choice], tok.text)
             share = cfg.em_scale * misread / max(words, 1) - cfg.em_baseline
             rate = _on_grid(min(max(share, cfg.em_floor), cfg.em_ceiling))
+        if done is not None and cfg.em_iterations > 0:
+            for para, prep, decs in zip(sample, prepared, decisions, strict=True):
+                done[id(para)] = _Done(params, prep, decs)
         return replace(params, garble=rate, drop=rate)
 
     def _slots(self, paragraph: list[Token], params: ChannelParams, starts: list[int]
@@ -297,11 +352,16 @@ class Restorer:
         bonus = self.config.consistency_bonus
         if bonus <= 0:
             return decs
+        # Only a capitalized word written twice or more can be read differently.
+        seen = Counter(chain.from_iterable(p.words for p in paras))
+        repeated = {w for w, n in seen.items() if n > 1 and w[:1].isupper()}
         places: dict[str, list[tuple[int, int]]] = {}  # token -> (paragraph, slot)
         for p, (slots, _) in enumerate(part):
+            if repeated.isdisjoint(paras[p].words):
+                continue
             tokens, index = paras[p].tokens, None
             for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.text[:1].isupper():
+                if len(cands) > 1 and tok.text in repeated:
                     if index is None:  # token start -> position, once per paragraph
                         index = {t.start: i for i, t in enumerate(tokens)}
                     if _name_like(tokens, index[tok.start]):
@@ -324,10 +384,16 @@ class Restorer:
                 _prefer(redo, part, decs, where, top)
             else:
                 weigh.append(where)
-        order = sorted({p for where in weigh for p, _ in where})
-        scored = dict(zip(order, decoder.rescore(
-            [[c for _, c in part[p][0]] for p in order],
-            [[d.choice for d in decs[p]] for p in order]), strict=True))
+        wanted: dict[int, set[int]] = {}  # paragraph -> the occurrences to score
+        for where in weigh:
+            for p, k in where:
+                wanted.setdefault(p, set()).add(k)
+        order = sorted(wanted)
+        ks_of = [sorted(wanted[p]) for p in order]
+        scored = {p: dict(zip(ks, found, strict=True)) for p, ks, found in zip(
+            order, ks_of, decoder.rescore([[c for _, c in part[p][0]] for p in order],
+                                       [[d.choice for d in decs[p]] for p in order], ks_of),
+            strict=True)}
         for where in weigh:
             logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
             texts = {text for lp in logps for text in lp}
@@ -343,7 +409,10 @@ class Restorer:
                 slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
                                        else c for c in cands))
             lattices.append([c for _, c in slots])
-        for p, new in zip(changed, decoder.decode_many(lattices, confidence), strict=True):
+        # Only the parts of those paragraphs around a changed position are searched again.
+        again = decoder.redecode(lattices, [decs[p] for p in changed],
+                                 [list(redo[p]) for p in changed], confidence)
+        for p, new in zip(changed, again, strict=True):
             decs[p] = new
         return decs
 
@@ -413,14 +482,15 @@ def _paras(tokens: list[Token], config: RestoreConfig) -> list[Para]:
     return [Para(p, [t[1] for t in p if t[0] is word]) for p in paragraphs(tokens, config)]
 
 
-def _groups(paras: list[Para], config: RestoreConfig) -> list[list[Para]]:
+def _groups(paras: list[Para], config: RestoreConfig,
+            feats: dict[int, Features] | None = None) -> list[list[Para]]:
     """Runs of paragraphs alike in having Vietnamese-only letters or not (``detect``).
     A paragraph too short to tell takes its predecessor's side; a run joins the run
     before it unless it has ``config.region_words`` words, or starts a page (form feed)
     with a few lines' worth (a stray line is not a part, a page is)."""
     runs: list[tuple[bool, int, list[Para]]] = []  # (marked, words, paragraphs)
     for para in paras:
-        f = features(para.words)
+        f = features(para.words) if feats is None else feats[id(para)]
         marked = f.viet_share >= config.viet_share_min
         page = "\f" in para.tokens[0].text
         if runs and not page and (f.words < _PARAGRAPH_EVIDENCE or runs[-1][0] == marked):
