@@ -6,7 +6,6 @@ Logs, progress, the summary and errors go to stderr.  Exit codes: ``vnrestore.er
 from __future__ import annotations
 
 import functools
-import gc
 import io
 import json
 import os
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from .config import collect_rarely
 from .errors import ExitCode, OutputError, UsageError, VnrestoreError
 
 if TYPE_CHECKING:
@@ -370,11 +370,7 @@ def _buffered_stdout() -> None:
 
 def main() -> None:
     """Console entry point; a traceback is shown only with -v."""
-    # A megabyte of text makes ~10^6 small acyclic objects (tokens, candidates) that
-    # reference counting frees; at the default thresholds the cyclic collector walked
-    # them over and over, ~15% of the run time.  The process is ours, so collect
-    # rarely (cycles are still collected).
-    gc.set_threshold(100_000, 50, 100)
+    collect_rarely()  # the process is ours
     _buffered_stdout()
     try:
         app(prog_name="vnrestore")
