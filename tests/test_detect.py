@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,13 +97,32 @@ def test_terms_and_document_formulas_decide():
     assert "thông tin đối ngoại" in out
 
 
+def test_a_document_formula_decides_with_its_punctuation():
+    # The language model prefers a foreign word before a colon ("Luu" kept); the formula
+    # "Lưu: VT" of every document footer decides, its abbreviation and colon read as is.
+    footer = "Noi nhan:\n- Nhu tren;\n- Luu: VT, VP."
+    assert vnrestore.restore(footer) == "Nơi nhận:\n- Như trên;\n- Lưu: VT, VP."
+    no_formula = replace(vnrestore.RestoreConfig(), formula_bonus=0)
+    assert vnrestore.restore(footer, config=no_formula).endswith("\n- Luu: VT, VP.")
+    # Without its punctuation and abbreviation it is no formula: the context decides.
+    assert vnrestore.restore("Luu y: khong duoc") == "Lưu ý: không được"
+
+
+def test_formulas_match_exactly_and_only_their_own_words():
+    from vnrestore.phrases import PhraseIndex
+
+    index = PhraseIndex(formulas=["Lưu: VT", "KT. CHỦ TỊCH"])
+    assert index.lookup(("Luu", ":", "VT")) == ("lưu : VT", "formula")
+    assert index.lookup(("Luu", ":", "VP")) is None  # never fuzzy
+    assert index.lookup(("KT", ".", "CHU", "TICH")) == ("KT . chủ tịch", "formula")
+    assert index.formula_punct == {":", "."}
+
+
 def test_a_name_is_read_the_same_way_throughout_a_document():
     text = ("Ong Nguyen Van Tho la chu tich xa. Hom qua ong Tho di hop. Ong Tho noi rang "
             "ong Tho se ve som. Nguoi dan tin ong Tho.")
     out = vnrestore.restore(text)
     assert out.count("Thọ") == 5, out
-    from dataclasses import replace
-
     alone = vnrestore.restore(text, config=replace(vnrestore.RestoreConfig(),
                                                    consistency_bonus=0))
     assert alone.count("Thọ") < 5  # without the document's evidence they diverge

@@ -89,6 +89,13 @@ def test_builder_admin_terms_and_gazetteer(built):
     assert not any(ch.isdigit() for n in names for ch in n)  # "Phường 1" dropped
 
 
+def test_builder_formulas(built):
+    formulas = lines(built / "formulas.txt")
+    assert {"Nơi nhận:", "Lưu: VT", "KT. CHỦ TỊCH", "TM. ỦY BAN"} <= set(formulas)
+    committed = Path(__file__).parents[1] / "lexicons" / "formulas.txt"
+    assert formulas == lines(committed)
+
+
 def test_builder_abbreviations(built):
     rows = dict(r.split("\t") for r in lines(built / "abbreviations.tsv"))
     assert rows["HĐND"] == "Hội đồng nhân dân"
@@ -110,7 +117,7 @@ def test_hand_written_lists_are_package_data():
 
     data = resources.files("vnrestore.build") / "data"
     for name in ("admin_terms.txt", "abbreviations.tsv", "boundary_words.txt",
-                 "unit_prefixes.txt"):
+                 "unit_prefixes.txt", "formulas.txt"):
         text = (data / name).read_text(encoding="utf-8")
         assert text.startswith("# ") and "Hand-written" in text.split("\n\n")[0], name
         assert unicodedata.is_normalized("NFC", text), name
@@ -120,6 +127,8 @@ def test_hand_written_lists_are_package_data():
     assert build.unit_prefixes()[0] == "Thành phố" and "Phường" in build.unit_prefixes()
     terms, _, bad = build.admin_terms({})
     assert not bad and "ủy ban nhân dân" in terms and len(terms) > 400
+    formulas, bad = build.formulas()
+    assert not bad and "Lưu: VT" in formulas
 
 
 def _rewarded(lex, a: str, b: str) -> bool:

@@ -76,6 +76,14 @@ class RestoreConfig:
     #: Dev: 1.0 and 2.0 both took the seed from 96.86% to 97.30%; 1.0 was 0.02 better
     #: on stripped news and wiki, 3.0 cost 0.2 on synthetic eng-OCR.
     term_bonus: float = 1.0
+    #: Bonus (nats) for each word of a document formula read exactly with its punctuation
+    #: and abbreviations ("Luu: VT" -> "Lưu: VT"; lexicons/formulas.txt).  The corpora
+    #: hold no document footers, and the language model prefers an unknown word before a
+    #: colon: "- lưu : <unk>" costs 27.6 nats, "- <unk> : <unk>" 18.1, so keeping "Luu"
+    #: as a foreign word (spelling ~3 nats + up to 4 for a stripped syllable) won by 2.5-7
+    #: nats.  The punctuation makes the match near-certain, so the bonus outweighs that:
+    #: 6.  The dev sets hold no formulas (no change there, see CHANGELOG).
+    formula_bonus: float = 6.0
     #: Terms are matched where the text's estimated garble rate is at least this (never in
     #: text by a writer of Vietnamese, who spells them as meant).  0: in marks-stripped
     #: text too, where document formulas slipped ("Noi nhan:" -> "Nội nhân:", not "Nơi

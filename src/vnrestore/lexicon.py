@@ -8,8 +8,10 @@ already NFC / lowercase / old tone style, so loading is read + split, well under
   gazetteer lowercased, the user's terms), whose consecutive syllables the decoder rewards;
 - ``names``: place names in their proper case (gazetteer.txt, capitalised user terms);
 - ``abbreviation("HDND") -> "HĐND"``: lookup by mark-stripped upper-case key;
-- ``terms``: administrative terms and document formulas (admin_terms.txt), which the
-  decoder supports as whole phrases, not only pair by pair;
+- ``terms``: administrative terms (admin_terms.txt), which the decoder supports as whole
+  phrases, not only pair by pair;
+- ``formulas``: the footers and signature blocks of official documents with their
+  punctuation and abbreviations ("Lưu: VT", formulas.txt), as written;
 - ``user_terms``: the user's entries exactly as written (case and tone style kept), so the
   decoder can let them win ties.
 """
@@ -26,6 +28,7 @@ import regex
 from .vietnamese import nfc, place_tone, strip_marks
 
 TERMS_FILE = "admin_terms.txt"
+FORMULAS_FILE = "formulas.txt"
 PHRASE_FILES = ("words.txt", TERMS_FILE)
 GAZETTEER_FILE = "gazetteer.txt"
 ABBREVIATIONS_FILE = "abbreviations.tsv"
@@ -44,7 +47,8 @@ class Lexicon:
     names: frozenset[str]
     abbreviations: Mapping[str, str]  # mark-stripped upper-case key -> marked form
     user_terms: tuple[str, ...] = ()
-    terms: frozenset[str] = frozenset()  # administrative terms and formulas, lowercase
+    terms: frozenset[str] = frozenset()  # administrative terms, lowercase
+    formulas: tuple[str, ...] = ()  # document formulas as written ("Lưu: VT")
 
     def abbreviation(self, token: str) -> str | None:
         """The marked form of a known abbreviation, looked up by its stripped key.
@@ -75,7 +79,7 @@ class Lexicon:
             elif t[:1].isupper():
                 names.add(t)
         return Lexicon(self.words | {_phrase_form(t) for t in terms}, frozenset(names),
-                       abbreviations, self.user_terms + terms, self.terms)
+                       abbreviations, self.user_terms + terms, self.terms, self.formulas)
 
 
 def _phrase_form(term: str) -> str:
@@ -133,7 +137,8 @@ def read_lexicon(directory: Path) -> Lexicon:
     words.update(n.lower() for n in names)
     return Lexicon(frozenset(words), frozenset(names),
                    _abbreviations(_lines(directory / ABBREVIATIONS_FILE)),
-                   terms=frozenset(_lines(directory / TERMS_FILE)))
+                   terms=frozenset(_lines(directory / TERMS_FILE)),
+                   formulas=tuple(_lines(directory / FORMULAS_FILE)))
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,9 @@ Two kinds of support, both from ``vnrestore.lexicon``:
   words whose skeleton spells a gazetteer name ("Thudng Xuan" -> "Thường Xuân") or one
   of the user's terms gets that reading for each of its words, ``name_bonus`` (or
   ``user_bonus``) nats cheaper.
+* **Document formulas** (``PhraseIndex`` too): the footers and signature blocks of
+  official documents, punctuation and abbreviations included ("Luu: VT" -> "Lưu: VT"),
+  matched exactly (marks aside); their words get ``formula_bonus``.
 * **Word pairs** (``pair_keys``): consecutive syllables of a word or term of the lexicons
   earn the decoder's ``pair_bonus`` (see ``vnrestore.decode``).
 """
@@ -25,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from .candidates import Candidate, Inventory
 from .channel import ChannelParams, observed_form, skeleton
 from .config import DEFAULT, RestoreConfig
-from .vietnamese import place_tone
+from .vietnamese import is_syllable, place_tone
 
 if TYPE_CHECKING:
     from .lexicon import Lexicon
@@ -47,9 +50,11 @@ class PhraseIndex:
 
     def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
                  known: Callable[[str], bool] = lambda skel: False,
-                 fuzzy_edits: int = DEFAULT.fuzzy_phrase, terms: Iterable[str] = ()) -> None:
+                 fuzzy_edits: int = DEFAULT.fuzzy_phrase, terms: Iterable[str] = (),
+                 formulas: Iterable[str] = ()) -> None:
         """``names`` match capitalized runs only (two words or more); ``terms`` (the
-        lexicon's, two words or more) and ``user_terms`` (any length) any case."""
+        lexicon's, two words or more) and ``user_terms`` (any length) any case;
+        ``formulas`` (as written: "Lưu: VT") exactly, whatever the case."""
         self.known = known  # is a skeleton some syllable's?
         self.fuzzy_edits = fuzzy_edits
         self.entries: dict[str, tuple[str, str]] = {}  # skeleton -> (phrase, kind)
@@ -68,8 +73,14 @@ class PhraseIndex:
             if key:
                 self.entries[key] = (phrase, "user")
         self.has_user_terms = any(kind == "user" for _, kind in self.entries.values())
+        # Formulas are looked up exactly, never fuzzily: the punctuation is their evidence.
+        self.formulas = dict(formula_entry(f) for f in formulas)
+        # The punctuation a run of words may go on through: that of the formulas.
+        self.formula_punct = frozenset(t for key in self.formulas for t in key.split()
+                                       if not _wordlike(t))
         # The first two words of every key (or the only one): where an exact match starts.
-        self.starts = frozenset(" ".join(key.split(" ", 2)[:2]) for key in self.entries)
+        self.starts = frozenset(" ".join(key.split(" ", 2)[:2])
+                                for key in [*self.entries, *self.formulas])
         self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
@@ -86,7 +97,7 @@ class PhraseIndex:
         return ""
 
     def __bool__(self) -> bool:
-        return bool(self.entries)
+        return bool(self.entries or self.formulas)
 
     @staticmethod
     @lru_cache(maxsize=100_000)
@@ -103,6 +114,9 @@ class PhraseIndex:
         hit = self.entries.get(key)
         if hit is not None:
             return hit
+        formula = self.formulas.get(key)
+        if formula is not None or not all(map(_wordlike, skeletons)):
+            return (formula, "formula") if formula is not None else None
         if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
             return None
         edits = self.fuzzy_edits
@@ -116,6 +130,20 @@ class PhraseIndex:
         return self.entries[min(found)[2]] if found else None
 
 
+def formula_entry(formula: str) -> tuple[str, str]:
+    """A formula's key (the skeletons of its tokens) and its tokens, words that are
+    syllables lowercased (they get support), abbreviations and punctuation as written."""
+    from .tokenize import Kind, tokenize
+
+    tokens = [t.text for t in tokenize(formula) if t.kind in (Kind.WORD, Kind.PUNCT)]
+    key = " ".join(skeleton(t.lower()) for t in tokens)
+    return key, " ".join(t.lower() if is_syllable(t.lower()) else t for t in tokens)
+
+
+def _wordlike(key: str) -> bool:
+    return not key or key[0].isalnum()
+
+
 def support(cands: list[Candidate], token: str, word: str, kind: str,
             params: ChannelParams, inventory: Inventory,
             config: RestoreConfig = DEFAULT) -> list[Candidate]:
@@ -123,7 +151,7 @@ def support(cands: list[Candidate], token: str, word: str, kind: str,
     "term" or "user"), adding the reading if it is new."""
     user = kind == "user"
     bonus = {"user": config.user_bonus, "name": config.name_bonus,
-             "term": config.term_bonus}[kind]
+             "term": config.term_bonus, "formula": config.formula_bonus}[kind]
     target = word if user else place_tone(word.lower(), "old")
     for i, c in enumerate(cands):
         if c.text == target or (not user and c.text == word):
@@ -167,10 +195,12 @@ def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot]
                 idx = run[i : i + n]
                 words = tuple(slots[k][0].text for k in idx)
                 hit = index.lookup(words, fuzzy)
-                if hit is None or (hit[1] == "term" and not terms) or (
+                if hit is None or (hit[1] in ("term", "formula") and not terms) or (
                         hit[1] == "name" and not all(w[:1].isupper() for w in words)):
                     continue
                 for k, word in zip(idx, hit[0].split(), strict=True):
+                    if hit[1] == "formula" and not word.islower():
+                        continue  # an abbreviation or punctuation: read exactly already
                     tok, cands = slots[k]
                     slots[k] = (tok, support(list(cands), tok.text, word, hit[1], params,
                                              inventory, config))

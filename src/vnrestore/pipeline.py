@@ -128,7 +128,7 @@ class Restorer:
             pairs = pair_keys(lm, lexicon)
             self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms,
                                        inventory.by_skeleton.__contains__,
-                                       config.fuzzy_phrase, lexicon.terms)
+                                       config.fuzzy_phrase, lexicon.terms, lexicon.formulas)
         self.lm = lm
         self.config = config
         self.generator = CandidateGenerator(inventory, abbreviations, config)
@@ -294,6 +294,7 @@ class Restorer:
         terms = params.lang != "vie" and params.garble >= self.config.term_min_garble \
             and self.phrases.any_case
         any_case = self.phrases.has_user_terms or terms
+        formula_punct = self.phrases.formula_punct
         generator = self.generator
         words = generator.memo(params)
         # A writer of Vietnamese writes names as they are: a name-like word is changed only
@@ -318,7 +319,8 @@ class Restorer:
                 if names_as_written and len(cands) > 1 and _name_like(paragraph, i):
                     cands = self._as_written(cands)
                 if not tok.code and (any_case or text[0].isupper()):
-                    if run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE:
+                    if run_end == i - 1 or (run_end == i - 2
+                                            and paragraph[i - 1].kind is Kind.SPACE):
                         runs[-1].append(len(slots))
                     else:
                         runs.append([len(slots)])
@@ -332,6 +334,10 @@ class Restorer:
             elif kind is Kind.PUNCT and text in STAND_INS and _between_words(paragraph, i):
                 slots.append((tok, generator.for_word(text, params)))
             elif kind is Kind.PUNCT and text in _LM_PUNCT:
+                # "Lưu:" - a formula goes on through the punctuation glued to its words.
+                if terms and run_end == i - 1 and text in formula_punct and not tok.code:
+                    runs[-1].append(len(slots))
+                    run_end = i
                 slots.append((tok, _LM_PUNCT[text]))
         if self.phrases:
             support_phrases(self.phrases, runs, slots, params, generator.inventory, self.config,

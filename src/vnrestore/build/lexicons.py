@@ -79,6 +79,25 @@ def hand_admin_terms() -> tuple[str, ...]:
     return tuple(_data_lines("admin_terms.txt"))
 
 
+def formulas() -> tuple[list[str], list[str]]:
+    """The hand-written document formulas (NFC, old tone style) and the invalid ones: a
+    formula is at most four words and punctuation marks, each word a syllable or an
+    upper-case abbreviation."""
+    from ..phrases import PhraseIndex
+    from ..tokenize import Kind, tokenize
+
+    good: list[str] = []
+    bad: list[str] = []
+    for line in _data_lines("formulas.txt"):
+        text = " ".join(place_tone(w, "old") for w in nfc(line).split())
+        tokens = [t for t in tokenize(text) if t.kind is not Kind.SPACE]
+        ok = 2 <= len(tokens) <= PhraseIndex.MAX_WORDS and all(
+            (t.kind is Kind.PUNCT or norm_syllable(t.text) or t.text.isupper())
+            and not t.code for t in tokens)
+        (good if ok else bad).append(text)
+    return good, bad
+
+
 @lru_cache(maxsize=1)
 def hand_abbreviations() -> tuple[tuple[str, str], ...]:
     """(abbreviation, expansion) in file order.  Entries sharing a mark-stripped key with
@@ -421,6 +440,9 @@ def readme_section(r: Report) -> str:
         ("`admin_terms.txt`", f"{s['admin_terms']}", "administrative terms, lowercase",
          f"hand-written: {s['admin_hand']}; added from the top {TOP_ADMIN_COLLOCATIONS}"
          f" mined collocations: {s['admin_mined']}"),
+        ("`formulas.txt`", f"{s['formulas']}",
+         "document formulas as written, punctuation and abbreviations included",
+         "hand-written (footers and signature blocks of Nghị định 30/2020/NĐ-CP)"),
         ("`gazetteer.txt`", f"{s['gazetteer']}", "place names, title case, no unit prefix",
          "underthesea `address/data/mapping.json`"),
         ("`abbreviations.tsv`", f"{s['abbreviations']}",
@@ -531,6 +553,10 @@ def main(argv: Sequence[str] = ()) -> int:
     if bad:
         raise SystemExit(f"data/admin_terms.txt has invalid entries: {bad}")
     n_terms = write_lines(out / "admin_terms.txt", sorted(hand_terms | top_terms))
+    good_formulas, bad = formulas()
+    if bad:
+        raise SystemExit(f"data/formulas.txt has invalid entries: {bad}")
+    n_formulas = write_lines(out / "formulas.txt", good_formulas)
 
     mapping_path = args.mapping or default_underthesea_file("address", "data", "mapping.json")
     names = load_gazetteer(mapping_path)
@@ -548,6 +574,7 @@ def main(argv: Sequence[str] = ()) -> int:
     s.update(words=n_words, words_viet74k=len(viet74k), words_mined=len(mined),
              words_mined_new=len(set(mined) - viet74k), admin_terms=n_terms,
              admin_hand=len(hand_terms), admin_mined=len(top_terms - hand_terms),
+             formulas=n_formulas,
              gazetteer=n_names,
              abbreviations=n_abbr, abbrev_hand=sum(a in hand for a, _ in rows),
              abbrev_mined=sum(a not in hand for a, _ in rows), underthesea=_version(),
