@@ -118,6 +118,22 @@ def test_formulas_match_exactly_and_only_their_own_words():
     assert index.formula_punct == {":", "."}
 
 
+def test_a_header_formula_is_found_within_two_letters_with_its_punctuation():
+    from vnrestore.phrases import PhraseIndex
+
+    index = PhraseIndex(formulas=["Độc lập - Tự do - Hạnh phúc"])
+    keys = [PhraseIndex.word_key(w) for w in "HUYEN Pic 1ap - Tu do - Hanh phic".split()]
+    assert index.long_formula(keys, 1) == (8, "độc lập - tự do - hạnh phúc")
+    assert index.long_formula(keys, 0) is None
+    three_off = [PhraseIndex.word_key(w) for w in "Pic 1ap - Tu do - Hanh phiz".split()]
+    assert index.long_formula(three_off, 0) is None
+    other_punct = [PhraseIndex.word_key(w) for w in "Doc lap , Tu do - Hanh phuc".split()]
+    assert index.long_formula(other_punct, 0) is None
+    # In a document, the header wins over the fuzzy place name "Xuân Dục" ("XUAN Pic").
+    assert vnrestore.restore(" HUYEN THUONG XUAN Pic 1ap - Tu do - Hanh phic").endswith(
+        "XUÂN Độc lập - Tự do - Hạnh phúc")
+
+
 def test_a_name_is_read_the_same_way_throughout_a_document():
     text = ("Ong Nguyen Van Tho la chu tich xa. Hom qua ong Tho di hop. Ong Tho noi rang "
             "ong Tho se ve som. Nguoi dan tin ong Tho.")

@@ -74,9 +74,20 @@ class PhraseIndex:
                 self.entries[key] = (phrase, "user")
         self.has_user_terms = any(kind == "user" for _, kind in self.entries.values())
         # Formulas are looked up exactly, never fuzzily: the punctuation is their evidence.
-        self.formulas = dict(formula_entry(f) for f in formulas)
+        # Headers longer than a phrase ("Độc lập - Tự do - Hạnh phúc") are long enough to
+        # be found within fuzzy_edits letters too (``long_formula``).
+        entries = [formula_entry(f) for f in formulas]
+        self.formulas = {k: v for k, v in entries if k.count(" ") < self.MAX_WORDS}
+        self.long_formulas = [(k.split(" "), v) for k, v in entries
+                              if k.count(" ") >= self.MAX_WORDS]
+        # Within fuzzy_edits letters, one of a formula's first fuzzy_edits + 1 tokens is
+        # read exactly: where a formula may start, found with one lookup per token.
+        self.long_anchors: dict[str, list[int]] = defaultdict(list)
+        for keys, _ in self.long_formulas:
+            for offset, key in enumerate(keys[:fuzzy_edits + 1]):
+                self.long_anchors[key].append(offset)
         # The punctuation a run of words may go on through: that of the formulas.
-        self.formula_punct = frozenset(t for key in self.formulas for t in key.split()
+        self.formula_punct = frozenset(t for key, _ in entries for t in key.split()
                                        if not _wordlike(t))
         # The first two words of every key (or the only one): where an exact match starts.
         self.starts = frozenset(" ".join(key.split(" ", 2)[:2])
@@ -97,7 +108,21 @@ class PhraseIndex:
         return ""
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.formulas)
+        return bool(self.entries or self.formulas or self.long_formulas)
+
+    def long_formula(self, keys: list[str], i: int) -> tuple[int, str] | None:
+        """(tokens, formula) of a long formula that the keys from ``i`` on spell: the
+        same punctuation at the same places, the words within ``fuzzy_edits`` letters."""
+        for fkeys, formula in self.long_formulas:
+            n = len(fkeys)
+            window = keys[i:i + n]
+            if len(window) == n and all(
+                    _wordlike(w) if _wordlike(f) else w == f
+                    for w, f in zip(window, fkeys, strict=True)
+            ) and Levenshtein.distance(" ".join(window), " ".join(fkeys),
+                                       score_cutoff=self.fuzzy_edits) <= self.fuzzy_edits:
+                return n, formula
+        return None
 
     @staticmethod
     @lru_cache(maxsize=100_000)
@@ -178,35 +203,75 @@ def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot]
     # In clean (or only mark-stripped) text a run of syllables is spelled as meant:
     # a name within two letters of it is another name.
     fuzzy = params.garble >= config.clean_garble
-    starts, key_of = index.starts, index.word_key
     for run in runs:
-        keys = [key_of(slots[k][0].text) for k in run]
-        i = 0
-        while i <= len(run) - fewest:
-            # A match starts with the first two words of an entry (one for a one-word user
-            # term), unless a name (capitalized) is found fuzzily from garbled words: the
-            # other starts, most words of a text, would be wasted lookups.
-            if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and not (
-                    slots[run[i]][0].text[:1].isupper()
-                    and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS])))):
-                i += 1
-                continue
-            for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
-                idx = run[i : i + n]
-                words = tuple(slots[k][0].text for k in idx)
-                hit = index.lookup(words, fuzzy)
-                if hit is None or (hit[1] in ("term", "formula") and not terms) or (
-                        hit[1] == "name" and not all(w[:1].isupper() for w in words)):
-                    continue
-                for k, word in zip(idx, hit[0].split(), strict=True):
-                    if hit[1] == "formula" and not word.islower():
-                        continue  # an abbreviation or punctuation: read exactly already
-                    tok, cands = slots[k]
-                    slots[k] = (tok, support(list(cands), tok.text, word, hit[1], params,
-                                             inventory, config))
-                i += n - 1
-                break
+        keys = [index.word_key(slots[k][0].text) for k in run]
+        parts = [(run, keys)]
+        if terms and index.long_formulas:  # a header first: its words may spell names
+            parts = _long_formulas(index, run, keys, slots, params, inventory, config)
+        for part, part_keys in parts:
+            _match_part(index, part, part_keys, slots, params, inventory, config, terms,
+                        fuzzy, fewest)
+
+
+def _long_formulas(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
+                   params: ChannelParams, inventory: Inventory, config: RestoreConfig
+                   ) -> list[tuple[list[int], list[str]]]:
+    """Support the long formulas found in a run; the parts of the run outside them."""
+    anchors = index.long_anchors
+    starts = sorted({j - offset for j, key in enumerate(keys) if key in anchors
+                     for offset in anchors[key] if j >= offset})
+    parts: list[tuple[list[int], list[str]]] = []
+    last = 0
+    for i in starts:
+        found = index.long_formula(keys, i) if i >= last else None
+        if found is None:
+            continue
+        n, formula = found
+        _support_run(slots, run[i:i + n], formula, "formula", params, inventory, config)
+        parts.append((run[last:i], keys[last:i]))
+        last = i + n
+    parts.append((run[last:], keys[last:]))
+    return [part for part in parts if part[0]]
+
+
+def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
+                params: ChannelParams, inventory: Inventory, config: RestoreConfig,
+                terms: bool, fuzzy: bool, fewest: int) -> None:
+    """Longest-first matches in (part of) a run."""
+    starts = index.starts
+    i = 0
+    while i <= len(run) - fewest:
+        # A match starts with the first two words of an entry (one for a one-word user
+        # term), unless a name (capitalized) is found fuzzily from garbled words: the
+        # other starts, most words of a text, would be wasted lookups.
+        if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and not (
+                slots[run[i]][0].text[:1].isupper()
+                and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS])))):
             i += 1
+            continue
+        for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
+            idx = run[i : i + n]
+            words = tuple(slots[k][0].text for k in idx)
+            hit = index.lookup(words, fuzzy)
+            if hit is None or (hit[1] in ("term", "formula") and not terms) or (
+                    hit[1] == "name" and not all(w[:1].isupper() for w in words)):
+                continue
+            _support_run(slots, idx, hit[0], hit[1], params, inventory, config)
+            i += n - 1
+            break
+        i += 1
+
+
+def _support_run(slots: list[Slot], idx: list[int], phrase: str, kind: str,
+                 params: ChannelParams, inventory: Inventory, config: RestoreConfig) -> None:
+    """Support each word of ``phrase`` at its slot (of a formula, only its words: its
+    abbreviations and punctuation were read exactly)."""
+    for k, word in zip(idx, phrase.split(), strict=True):
+        if kind == "formula" and not word.islower():
+            continue
+        tok, cands = slots[k]
+        slots[k] = (tok, support(list(cands), tok.text, word, kind, params, inventory,
+                                 config))
 
 
 def pair_keys(lm: LanguageModelLike, lexicon: Lexicon) -> np.ndarray:

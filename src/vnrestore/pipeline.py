@@ -334,8 +334,10 @@ class Restorer:
             elif kind is Kind.PUNCT and text in STAND_INS and _between_words(paragraph, i):
                 slots.append((tok, generator.for_word(text, params)))
             elif kind is Kind.PUNCT and text in _LM_PUNCT:
-                # "Lưu:" - a formula goes on through the punctuation glued to its words.
-                if terms and run_end == i - 1 and text in formula_punct and not tok.code:
+                # "Lưu:", "Độc lập - Tự do": a formula goes on through its punctuation.
+                if terms and text in formula_punct and not tok.code and (
+                        run_end == i - 1
+                        or (run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE)):
                     runs[-1].append(len(slots))
                     run_end = i
                 slots.append((tok, _LM_PUNCT[text]))

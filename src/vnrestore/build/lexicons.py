@@ -81,9 +81,8 @@ def hand_admin_terms() -> tuple[str, ...]:
 
 def formulas() -> tuple[list[str], list[str]]:
     """The hand-written document formulas (NFC, old tone style) and the invalid ones: a
-    formula is at most four words and punctuation marks, each word a syllable or an
-    upper-case abbreviation."""
-    from ..phrases import PhraseIndex
+    formula is 2-10 words and punctuation marks, each word a syllable or an upper-case
+    abbreviation."""
     from ..tokenize import Kind, tokenize
 
     good: list[str] = []
@@ -91,7 +90,7 @@ def formulas() -> tuple[list[str], list[str]]:
     for line in _data_lines("formulas.txt"):
         text = " ".join(place_tone(w, "old") for w in nfc(line).split())
         tokens = [t for t in tokenize(text) if t.kind is not Kind.SPACE]
-        ok = 2 <= len(tokens) <= PhraseIndex.MAX_WORDS and all(
+        ok = 2 <= len(tokens) <= 10 and all(
             (t.kind is Kind.PUNCT or norm_syllable(t.text) or t.text.isupper())
             and not t.code for t in tokens)
         (good if ok else bad).append(text)
@@ -442,7 +441,7 @@ def readme_section(r: Report) -> str:
          f" mined collocations: {s['admin_mined']}"),
         ("`formulas.txt`", f"{s['formulas']}",
          "document formulas as written, punctuation and abbreviations included",
-         "hand-written (footers and signature blocks of Nghị định 30/2020/NĐ-CP)"),
+         "hand-written (header, footer and signature blocks of Nghị định 30/2020/NĐ-CP)"),
         ("`gazetteer.txt`", f"{s['gazetteer']}", "place names, title case, no unit prefix",
          "underthesea `address/data/mapping.json`"),
         ("`abbreviations.tsv`", f"{s['abbreviations']}",
