@@ -112,9 +112,12 @@ def test_formulas_match_exactly_and_only_their_own_words():
     from vnrestore.phrases import PhraseIndex
 
     index = PhraseIndex(formulas=["Lưu: VT", "KT. CHỦ TỊCH"])
-    assert index.lookup(("Luu", ":", "VT")) == ("lưu : VT", "formula")
-    assert index.lookup(("Luu", ":", "VP")) is None  # never fuzzy
-    assert index.lookup(("KT", ".", "CHU", "TICH")) == ("KT . chủ tịch", "formula")
+    def spelled(text: str) -> tuple[int, str] | None:
+        return index.formula_at([PhraseIndex.word_key(w) for w in text.split()], 0)
+
+    assert spelled("Luu : VT") == (3, "lưu : VT")
+    assert spelled("Luu : VP") is None  # never fuzzy
+    assert spelled("KT . CHU TICH") == (4, "KT . chủ tịch")
     assert index.formula_punct == {":", "."}
 
 
@@ -123,12 +126,12 @@ def test_a_header_formula_is_found_within_two_letters_with_its_punctuation():
 
     index = PhraseIndex(formulas=["Độc lập - Tự do - Hạnh phúc"])
     keys = [PhraseIndex.word_key(w) for w in "HUYEN Pic 1ap - Tu do - Hanh phic".split()]
-    assert index.long_formula(keys, 1) == (8, "độc lập - tự do - hạnh phúc")
-    assert index.long_formula(keys, 0) is None
+    assert index.formula_at(keys, 1) == (8, "độc lập - tự do - hạnh phúc")
+    assert index.formula_at(keys, 0) is None
     three_off = [PhraseIndex.word_key(w) for w in "Pic 1ap - Tu do - Hanh phiz".split()]
-    assert index.long_formula(three_off, 0) is None
+    assert index.formula_at(three_off, 0) is None
     other_punct = [PhraseIndex.word_key(w) for w in "Doc lap , Tu do - Hanh phuc".split()]
-    assert index.long_formula(other_punct, 0) is None
+    assert index.formula_at(other_punct, 0) is None
     # In a document, the header wins over the fuzzy place name "Xuân Dục" ("XUAN Pic").
     assert vnrestore.restore(" HUYEN THUONG XUAN Pic 1ap - Tu do - Hanh phic").endswith(
         "XUÂN Độc lập - Tự do - Hạnh phúc")

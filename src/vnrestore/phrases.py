@@ -6,9 +6,9 @@ Two kinds of support, both from ``vnrestore.lexicon``:
   words whose skeleton spells a gazetteer name ("Thudng Xuan" -> "Thường Xuân") or one
   of the user's terms gets that reading for each of its words, ``name_bonus`` (or
   ``user_bonus``) nats cheaper.
-* **Document formulas** (``PhraseIndex`` too): the footers and signature blocks of
-  official documents, punctuation and abbreviations included ("Luu: VT" -> "Lưu: VT"),
-  matched exactly (marks aside); their words get ``formula_bonus``.
+* **Document formulas** (``PhraseIndex`` too): the headers, footers and signature blocks
+  of official documents, punctuation and abbreviations included ("Luu: VT" -> "Lưu:
+  VT"), matched before anything else; their words get ``formula_bonus``.
 * **Word pairs** (``pair_keys``): consecutive syllables of a word or term of the lexicons
   earn the decoder's ``pair_bonus`` (see ``vnrestore.decode``).
 """
@@ -73,25 +73,23 @@ class PhraseIndex:
             if key:
                 self.entries[key] = (phrase, "user")
         self.has_user_terms = any(kind == "user" for _, kind in self.entries.values())
-        # Formulas are looked up exactly, never fuzzily: the punctuation is their evidence.
-        # Headers longer than a phrase ("Độc lập - Tự do - Hạnh phúc") are long enough to
-        # be found within fuzzy_edits letters too (``long_formula``).
-        entries = [formula_entry(f) for f in formulas]
-        self.formulas = {k: v for k, v in entries if k.count(" ") < self.MAX_WORDS}
-        self.long_formulas = [(k.split(" "), v) for k, v in entries
-                              if k.count(" ") >= self.MAX_WORDS]
-        # Within fuzzy_edits letters, one of a formula's first fuzzy_edits + 1 tokens is
-        # read exactly: where a formula may start, found with one lookup per token.
-        self.long_anchors: dict[str, list[int]] = defaultdict(list)
-        for keys, _ in self.long_formulas:
-            for offset, key in enumerate(keys[:fuzzy_edits + 1]):
-                self.long_anchors[key].append(offset)
+        # Formulas: (token keys, formula, letters its words may differ in).  A phrase-
+        # sized one is read exactly, the punctuation being its evidence; a header longer
+        # than a phrase ("Độc lập - Tự do - Hạnh phúc") is found within fuzzy_edits.
+        self.formulas = [(key.split(" "), formula,
+                          fuzzy_edits if key.count(" ") >= self.MAX_WORDS else 0)
+                         for key, formula in map(formula_entry, formulas)]
+        # One of a formula's first edits + 1 tokens is read exactly: where a formula may
+        # start is found with one lookup per token.
+        self.formula_anchors: dict[str, list[int]] = defaultdict(list)
+        for keys, _, edits in self.formulas:
+            for offset, key in enumerate(keys[:edits + 1]):
+                self.formula_anchors[key].append(offset)
         # The punctuation a run of words may go on through: that of the formulas.
-        self.formula_punct = frozenset(t for key, _ in entries for t in key.split()
-                                       if not _wordlike(t))
+        self.formula_punct = frozenset(k for keys, _, _ in self.formulas for k in keys
+                                       if not _wordlike(k))
         # The first two words of every key (or the only one): where an exact match starts.
-        self.starts = frozenset(" ".join(key.split(" ", 2)[:2])
-                                for key in [*self.entries, *self.formulas])
+        self.starts = frozenset(" ".join(key.split(" ", 2)[:2]) for key in self.entries)
         self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
@@ -108,19 +106,19 @@ class PhraseIndex:
         return ""
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.formulas or self.long_formulas)
+        return bool(self.entries or self.formulas)
 
-    def long_formula(self, keys: list[str], i: int) -> tuple[int, str] | None:
-        """(tokens, formula) of a long formula that the keys from ``i`` on spell: the
-        same punctuation at the same places, the words within ``fuzzy_edits`` letters."""
-        for fkeys, formula in self.long_formulas:
+    def formula_at(self, keys: list[str], i: int) -> tuple[int, str] | None:
+        """(tokens, formula) of a formula that the keys from ``i`` on spell: the same
+        punctuation at the same places, the words within the formula's edits."""
+        for fkeys, formula, edits in self.formulas:
             n = len(fkeys)
             window = keys[i:i + n]
             if len(window) == n and all(
                     _wordlike(w) if _wordlike(f) else w == f
                     for w, f in zip(window, fkeys, strict=True)
             ) and Levenshtein.distance(" ".join(window), " ".join(fkeys),
-                                       score_cutoff=self.fuzzy_edits) <= self.fuzzy_edits:
+                                       score_cutoff=edits) <= edits:
                 return n, formula
         return None
 
@@ -139,9 +137,6 @@ class PhraseIndex:
         hit = self.entries.get(key)
         if hit is not None:
             return hit
-        formula = self.formulas.get(key)
-        if formula is not None or not all(map(_wordlike, skeletons)):
-            return (formula, "formula") if formula is not None else None
         if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
             return None
         edits = self.fuzzy_edits
@@ -205,33 +200,34 @@ def support_phrases(index: PhraseIndex, runs: list[list[int]], slots: list[Slot]
     fuzzy = params.garble >= config.clean_garble
     for run in runs:
         keys = [index.word_key(slots[k][0].text) for k in run]
-        parts = [(run, keys)]
-        if terms and index.long_formulas:  # a header first: its words may spell names
-            parts = _long_formulas(index, run, keys, slots, params, inventory, config)
-        for part, part_keys in parts:
-            _match_part(index, part, part_keys, slots, params, inventory, config, terms,
-                        fuzzy, fewest)
+        # Formulas first (a header's words may spell names); the rest of the run, cut at
+        # the punctuation only formulas go through, is matched against the phrases.
+        taken = _formulas(index, run, keys, slots, params, inventory, config) \
+            if terms and index.formulas else set()
+        start = 0
+        for end in range(len(run) + 1):
+            if end == len(run) or end in taken or not _wordlike(keys[end]):
+                if end > start:
+                    _match_part(index, run[start:end], keys[start:end], slots, params,
+                                inventory, config, terms, fuzzy, fewest)
+                start = end + 1
 
 
-def _long_formulas(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
-                   params: ChannelParams, inventory: Inventory, config: RestoreConfig
-                   ) -> list[tuple[list[int], list[str]]]:
-    """Support the long formulas found in a run; the parts of the run outside them."""
-    anchors = index.long_anchors
+def _formulas(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
+              params: ChannelParams, inventory: Inventory, config: RestoreConfig
+              ) -> set[int]:
+    """Support the formulas found in a run; the positions they took."""
+    anchors = index.formula_anchors
     starts = sorted({j - offset for j, key in enumerate(keys) if key in anchors
                      for offset in anchors[key] if j >= offset})
-    parts: list[tuple[list[int], list[str]]] = []
-    last = 0
+    taken: set[int] = set()
     for i in starts:
-        found = index.long_formula(keys, i) if i >= last else None
-        if found is None:
-            continue
-        n, formula = found
-        _support_run(slots, run[i:i + n], formula, "formula", params, inventory, config)
-        parts.append((run[last:i], keys[last:i]))
-        last = i + n
-    parts.append((run[last:], keys[last:]))
-    return [part for part in parts if part[0]]
+        found = index.formula_at(keys, i) if i not in taken else None
+        if found is not None:
+            n, formula = found
+            _support_run(slots, run[i:i + n], formula, "formula", params, inventory, config)
+            taken.update(range(i, i + n))
+    return taken
 
 
 def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
@@ -253,7 +249,7 @@ def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list
             idx = run[i : i + n]
             words = tuple(slots[k][0].text for k in idx)
             hit = index.lookup(words, fuzzy)
-            if hit is None or (hit[1] in ("term", "formula") and not terms) or (
+            if hit is None or (hit[1] == "term" and not terms) or (
                     hit[1] == "name" and not all(w[:1].isupper() for w in words)):
                 continue
             _support_run(slots, idx, hit[0], hit[1], params, inventory, config)

@@ -319,8 +319,7 @@ class Restorer:
                 if names_as_written and len(cands) > 1 and _name_like(paragraph, i):
                     cands = self._as_written(cands)
                 if not tok.code and (any_case or text[0].isupper()):
-                    if run_end == i - 1 or (run_end == i - 2
-                                            and paragraph[i - 1].kind is Kind.SPACE):
+                    if _continues(paragraph, i, run_end):
                         runs[-1].append(len(slots))
                     else:
                         runs.append([len(slots)])
@@ -335,9 +334,8 @@ class Restorer:
                 slots.append((tok, generator.for_word(text, params)))
             elif kind is Kind.PUNCT and text in _LM_PUNCT:
                 # "Lưu:", "Độc lập - Tự do": a formula goes on through its punctuation.
-                if terms and text in formula_punct and not tok.code and (
-                        run_end == i - 1
-                        or (run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE)):
+                if terms and text in formula_punct and not tok.code and \
+                        _continues(paragraph, i, run_end):
                     runs[-1].append(len(slots))
                     run_end = i
                 slots.append((tok, _LM_PUNCT[text]))
@@ -651,6 +649,12 @@ def _name_like(paragraph: list[Token], i: int) -> bool:
     while j >= 0 and paragraph[j].kind in (Kind.SPACE, Kind.NEWLINE):
         j -= 1
     return j >= 0 and paragraph[j].text[-1] not in _SENTENCE_OPENERS
+
+
+def _continues(paragraph: list[Token], i: int, run_end: int) -> bool:
+    """Does token ``i`` go on the run that ends at ``run_end`` (adjacent, or one space
+    between)?"""
+    return run_end == i - 1 or (run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE)
 
 
 def _between_words(paragraph: list[Token], i: int) -> bool:
