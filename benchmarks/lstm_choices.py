@@ -270,7 +270,9 @@ class PageRun:
     page: DevPage
     text: str  # Tesseract's text (the same with and without choices: checked)
     choices: list[ocr.WordChoices]
-    seconds: dict[str, float]  # preprocess, tesseract txt, tesseract txt+hocr
+    seconds: dict[str, float]  # preprocess, tesseract txt, txt+hocr, hocr, hocr+choices
+    hocr: str = ""  # Tesseract's hOCR (as `ocr --hocr` reads it)
+    hocr_choices: list[ocr.WordChoices] | None = None  # its words' alternatives
 
 
 def ocr_pages(pages: list[DevPage]) -> list[PageRun]:
@@ -295,7 +297,16 @@ def ocr_pages(pages: list[DevPage]) -> list[PageRun]:
             seconds[mode] = time.perf_counter() - t0
         if text2 != text:
             raise RuntimeError(f"{p.name}: lstm_choice_mode changed Tesseract's text")
-        runs.append(PageRun(p, text, choices, seconds))
+        for mode in (("hocr", "hocr_choices") if k % 2 == 0 else ("hocr_choices", "hocr")):
+            t0 = time.perf_counter()
+            if mode == "hocr":
+                hocr = engine.image_to_hocr(image, "vie")
+            else:
+                hocr2, hchoices = engine.image_to_hocr_and_choices(image, "vie")
+            seconds[mode] = time.perf_counter() - t0
+        if hocr_lines(hocr2) != hocr_lines(hocr):  # (the temporary image's name differs)
+            raise RuntimeError(f"{p.name}: lstm_choice_mode changed Tesseract's hOCR")
+        runs.append(PageRun(p, text, choices, seconds, hocr, hchoices))
         say(f"{p.name} ({p.doc}): tesseract {seconds['txt']:.2f} s, with choices "
             f"{seconds['choices']:.2f} s, {len(choices)} words with choices")
     return runs
@@ -375,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{name}: {cpu:.1f} s")
 
     lines = report(runs, oracle, results)
+    lines += hocr_report(runs)
     head = (f"Measured {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} "
             f"cores; {tesseract_version()}, lstm_choice_iterations "
             f"{args.choice_iterations}; script run time "
@@ -439,6 +451,65 @@ def report(runs: list[PageRun], oracle: dict[str, Oracle], results) -> list[str]
             f"({100 * (cho / txt - 1):+.1f}%); restoration {off_cpu:.1f} s → {on_cpu:.1f} s "
             f"CPU; the whole `ocr` of a page {before / len(runs):.2f} s → "
             f"{after / len(runs):.2f} s ({100 * (after / before - 1):+.1f}%)."]
+    return out
+
+
+# --------------------------------------------------------------------------- hOCR
+
+def hocr_lines(hocr: str) -> list[str]:
+    """The hOCR's lines of words."""
+    lines: list[str] = []
+    ocr.hocr_replace_words(hocr, lambda words: lines.append(" ".join(words)) or words)
+    return lines
+
+
+def hocr_outputs(runs: list[PageRun], way: str) -> tuple[list[str], float]:
+    """Every page's hOCR words (lines joined by newlines), restored one of three ways:
+    line by line (`ocr --hocr` before issue 14's change), the whole page, the whole page
+    with the alternatives; and the restoration's CPU seconds."""
+    restorer = get_restorer((), replace(DEFAULT, lstm_choices=True))
+    restorer.restore("khởi động")
+    outs, cpu = [], 0.0
+    for r in runs:
+        t0 = time.process_time()
+        if way == "line by line":
+            def per_line(words: list[str]) -> list[str]:
+                new = restorer.restore(" ".join(words), explain=False,
+                                       confidence=False).text.split(" ")
+                return new if len(new) == len(words) else words
+            restored = ocr.hocr_replace_words(r.hocr, per_line)
+        else:
+            choices = r.hocr_choices if way.endswith("choices") else None
+            restored = ocr.restore_hocr(r.hocr, lambda text, c=choices: restorer.restore(
+                text, explain=False, confidence=True, choices=c)).hocr
+        cpu += time.process_time() - t0
+        outs.append("\n".join(hocr_lines(restored)))
+    return outs, cpu
+
+
+def hocr_report(runs: list[PageRun]) -> list[str]:
+    out = ["", "Word accuracy of `vnrestore ocr --hocr` (the hOCR's words, page scoring):", "",
+           "| restoration of the hOCR | clean | heavy | all | restore CPU s |",
+           "|---|---|---|---|---|"]
+    ways = {"Tesseract's words": (["\n".join(hocr_lines(r.hocr)) for r in runs], 0.0)}
+    for way in ("line by line", "whole page", "whole page + choices"):
+        ways[way] = hocr_outputs(runs, way)
+    for way, (outs, cpu) in ways.items():
+        cells, all_right, all_total = [], 0, 0
+        for level in LEVELS:
+            right = total_words = 0
+            for r, o in zip(runs, outs, strict=True):
+                if r.page.level == level:
+                    a, b = page_words(r.page.gold, o)
+                    right, total_words = right + a, total_words + b
+            cells.append(f"{pct(right, total_words)} ({right}/{total_words})")
+            all_right, all_total = all_right + right, all_total + total_words
+        out.append(f"| {way} | {' | '.join(cells)} | {pct(all_right, all_total)} "
+                   f"| {cpu:.1f} |")
+    hocr = sum(r.seconds["hocr"] for r in runs)
+    cho = sum(r.seconds["hocr_choices"] for r in runs)
+    out += ["", f"Tesseract hOCR of the {len(runs)} pages: {hocr:.1f} s, with choices "
+            f"{cho:.1f} s ({100 * (cho / hocr - 1):+.1f}%)."]
     return out
 
 

@@ -90,9 +90,15 @@ class FakeChoicesEngine(FakeEngine):
     does with ``lstm_choice_mode=2``: the image's ``fake-choices`` JSON, else none."""
 
     def image_to_text_and_choices(self, image: Image, lang: str):
+        return self.image_to_text(image, lang), self.choices(image)
+
+    def image_to_hocr_and_choices(self, image: Image, lang: str):
+        return self.image_to_hocr(image, lang), self.choices(image)
+
+    @staticmethod
+    def choices(image: Image):
         import json
 
         raw = json.loads(str(image.info.get(CHOICES_KEY, "[]")))
-        choices = [(word, tuple(tuple((c, float(p)) for c, p in alts) for alts in symbols))
-                   for word, symbols in raw]
-        return self.image_to_text(image, lang), choices
+        return [(word, tuple(tuple((c, float(p)) for c, p in alts) for alts in symbols))
+                for word, symbols in raw]

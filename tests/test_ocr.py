@@ -431,12 +431,19 @@ FAKE_ENV = {ocr.ENGINE_ENV: "fake_engine:FakeEngine"}
 RESTORED = "Kết luận số 57-KL/TW của Bộ Chính trị về tiếp tục nâng cao chất lượng"
 
 
+CHOICES_ENV = {ocr.ENGINE_ENV: "fake_engine:FakeChoicesEngine"}
+
+
 def _invoke(*args: str):
+    return _invoke_with(FAKE_ENV, *args)
+
+
+def _invoke_with(env: dict[str, str], *args: str):
     from typer.testing import CliRunner
 
     from vnrestore.cli import app
 
-    return CliRunner().invoke(app, list(args), env=FAKE_ENV)
+    return CliRunner().invoke(app, list(args), env=env)
 
 
 def _png(path, text: str | None = None):
@@ -556,6 +563,16 @@ def test_hocr_choices_pair_each_character_with_its_alternatives():
     assert ocr.hocr_choices("<div class='ocr_page'></div>") == []
 
 
+def test_stripping_the_choices_gives_the_hocr_tesseract_writes_without_them():
+    plain = ocr.strip_choices(CHOICES_HOCR)
+    assert "ocrx_cinfo" not in plain and "x_confs" not in plain
+    assert "x_wconf 96'>hiểm</span>" in plain and "x_wconf 50'>xy</span>" in plain
+    seen = []
+    ocr.hocr_replace_words(plain, lambda words: seen.append(words) or words)
+    assert seen == [["hiểm", "tra", "xy"]]
+    assert ocr.strip_choices(plain) == plain
+
+
 def test_tesseract_reads_text_and_choices_in_one_run(fake_tesseract, monkeypatch):
     calls = []
 
@@ -573,6 +590,24 @@ def test_tesseract_reads_text_and_choices_in_one_run(fake_tesseract, monkeypatch
     assert text == "hiểm tra xy\n" and [w for w, _ in choices] == ["hiểm", "tra"]
     (cmd,) = calls
     assert cmd[-2:] == ["txt", "hocr"] and "lstm_choice_mode=2" in cmd
+
+
+def test_tesseract_reads_hocr_and_choices_in_one_run(fake_tesseract, monkeypatch):
+    calls = []
+
+    def fake_call(self, cmd):
+        calls.append(cmd)
+        with open(f"{cmd[2]}.hocr", "w", encoding="utf-8") as fh:
+            fh.write(CHOICES_HOCR)
+
+    monkeypatch.setattr(ocr.TesseractEngine, "_call", fake_call)
+    hocr, choices = ocr.TesseractEngine(cmd=fake_tesseract).image_to_hocr_and_choices(
+        Image.new("L", (100, 100), 255), "vie")
+    assert hocr == ocr.strip_choices(CHOICES_HOCR)
+    assert [w for w, _ in choices] == ["hiểm", "tra"]
+    (cmd,) = calls
+    assert cmd[-1] == "hocr" and "lstm_choice_mode=2" in cmd
+    assert "tessedit_create_hocr=1" in cmd
 
 
 def test_choices_add_the_syllables_they_spell_at_tesseracts_cost():
@@ -634,3 +669,46 @@ def test_ocr_feeds_an_engines_choices_to_the_restorer(tmp_path):
                            env={ocr.ENGINE_ENV: "fake_engine:FakeChoicesEngine"})
     assert r.exit_code == 0, r.output
     assert ("kiểm tra" in r.stdout) == DEFAULT.lstm_choices
+
+
+def _choices_png(path, text: str, word: str) -> str:
+    """A fake page reading ``text`` whose ``word`` has the choices of CHOICES_HOCR's
+    first word (k for h: 'kiểm')."""
+    from PIL.PngImagePlugin import PngInfo
+
+    symbols = [[list(c) for c in alts] for alts in ocr.hocr_choices(CHOICES_HOCR)[0][1]]
+    meta = PngInfo()
+    meta.add_text(TEXT_KEY, text)
+    meta.add_text(CHOICES_KEY, json.dumps([[word, symbols]]))
+    Image.new("L", (1240, 400), 255).save(path, pnginfo=meta, dpi=(300, 300))
+    return str(path)
+
+
+def test_ocr_hocr_restores_with_the_choices_too(tmp_path):
+    """`vnrestore ocr --hocr` asks the engine for the alternatives as `ocr` does."""
+    from vnrestore.config import DEFAULT
+
+    png = _choices_png(tmp_path / "p.png", "Bộ trưởng hiểm tra việc thực hiện kế hoạch",
+                       "hiểm")
+    r = _invoke_with(CHOICES_ENV, "ocr", png, "--hocr", "--lang", "vie", "-q")
+    assert r.exit_code == 0, r.output
+    assert (">kiểm</span>" in r.stdout) == DEFAULT.lstm_choices
+    assert "ocrx_cinfo" not in r.stdout
+
+
+def test_ocr_hocr_words_are_the_text_outputs_words(tmp_path):
+    """The page is restored as a whole in both outputs (a line alone is too little
+    context): the hOCR's words, in order, are the words of `ocr`'s text."""
+    import xml.etree.ElementTree as ET
+
+    text = ("UY BAN NHAN DAN\nHUYEN THUONG XUAN\nKét luan s6 57-KL/TW ciia B Chinh trj\n"
+            "vé tiép tuc ning cao chit lwong")
+    png = _png(tmp_path / "p.png", text)
+    plain = _invoke("ocr", png, "--lang", "eng", "-q")
+    hocr = _invoke("ocr", png, "--hocr", "--lang", "eng", "-q")
+    assert plain.exit_code == 0 and hocr.exit_code == 0, plain.output + hocr.output
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    words = [w.text for w in ET.fromstring(hocr.stdout).iterfind(
+        ".//h:span[@class='ocrx_word']", ns)]
+    assert words == plain.stdout.split()
+    assert "Kết" in words and "57-KL/TW" in words

@@ -95,7 +95,7 @@ def test_not_registered_as_an_entry_point():
 def test_engine_restores_what_tesseract_wrote(tmp_path, monkeypatch):
     """The wiring without Tesseract: the base engine's output files are rewritten, the
     source estimated from the words (here garbled, whatever -l says)."""
-    from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine
+    from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine, TesseractOptions
 
     def fake_tesseract(input_file, output_hocr, output_text, options):
         Path(output_hocr).write_text(HOCR, encoding="utf-8")
@@ -108,7 +108,8 @@ def test_engine_restores_what_tesseract_wrote(tmp_path, monkeypatch):
                         lambda h, t, source: (seen.append(source), real(h, t, source)))
     engine = plugin.get_ocr_engine(SimpleNamespace(ocr_engine="auto"))
     hocr, text = tmp_path / "p.hocr", tmp_path / "p.txt"
-    engine.generate_hocr(tmp_path / "p.png", hocr, text, SimpleNamespace(languages=["vie"]))
+    engine.generate_hocr(tmp_path / "p.png", hocr, text,
+                         SimpleNamespace(languages=["vie"], tesseract=TesseractOptions()))
     assert seen == ["auto"]
     assert text.read_text(encoding="utf-8") == \
         "Kết luận số 57-KL/TW của\nBộ Chính trị\n\n"
@@ -128,6 +129,46 @@ def test_sidecar_that_differs_from_the_hocr_is_restored_on_its_own():
     assert text == "Kết luận số\n"
 
 
-def test_empty_page_is_left_alone():
+def test_empty_page_is_left_alone(tmp_path):
     hocr = "<div class='ocr_page' title='bbox 0 0 10 10'></div>"
-    assert plugin.restore_hocr(hocr, "auto") == (hocr, [], [])
+    path, text = tmp_path / "p.hocr", tmp_path / "p.txt"
+    path.write_text(hocr, encoding="utf-8")
+    plugin.restore_page_files(path, text, "auto")
+    assert path.read_text(encoding="utf-8") == hocr and not text.exists()
+
+
+def test_tesseract_is_asked_for_its_alternatives_and_ocrmypdf_gets_them_stripped(
+        tmp_path, monkeypatch):
+    """The plugin adds a config file to the user's (--tesseract-config) asking Tesseract
+    for its LSTM alternatives, restores with them, and hands OCRmyPDF an hOCR without."""
+    from ocrmypdf.builtin_plugins.tesseract_ocr import TesseractOcrEngine, TesseractOptions
+    from test_ocr import CHOICES_HOCR
+
+    from vnrestore.config import DEFAULT
+
+    # CHOICES_HOCR's line ("hiểm tra xy", h or k) with more words of context.
+    more = "".join(f"<span class='ocrx_word' title='bbox 0 30 40 50'>{w}</span>\n"
+                   for w in "việc thực hiện kế hoạch của Bộ".split())
+    page = CHOICES_HOCR.replace("  <span class='ocrx_word' id='word_1_3'",
+                                more + "  <span class='ocrx_word' id='word_1_3'")
+    configs = []
+
+    def fake_tesseract(input_file, output_hocr, output_text, options):
+        configs.append([Path(c).read_text(encoding="utf-8") for c in options.tesseract.config])
+        assert options.languages == ["vie"]  # the rest of the options are the user's
+        Path(output_hocr).write_text(page, encoding="utf-8")
+
+    monkeypatch.setattr(TesseractOcrEngine, "generate_hocr", staticmethod(fake_tesseract))
+    user = tmp_path / "user.cfg"
+    user.write_text("tessedit_do_invert 0\n", encoding="utf-8")
+    options = SimpleNamespace(languages=["vie"], tesseract=TesseractOptions(config=[str(user)]))
+    hocr = tmp_path / "p.hocr"
+    plugin.VnrestoreTesseractEngine.generate_hocr(tmp_path / "p.png", hocr, tmp_path / "p.txt",
+                                                  options)
+    (seen,) = configs
+    assert seen[0] == "tessedit_do_invert 0\n"
+    assert ("lstm_choice_mode 2" in "".join(seen[1:])) == DEFAULT.lstm_choices
+    assert options.tesseract.config == [str(user)]  # the user's options are not changed
+    out = hocr.read_text(encoding="utf-8")
+    assert "ocrx_cinfo" not in out
+    assert (">kiểm</span>" in out) == DEFAULT.lstm_choices

@@ -27,6 +27,8 @@ from typing import IO, TYPE_CHECKING
 from .errors import ExitCode, InputError, OutputError, UsageError, VnrestoreError
 
 if TYPE_CHECKING:
+    from PIL.Image import Image
+
     from .cluster import ClusterOptions, Split
     from .ocr import OcrEngine, Page, Preprocess, WordChoices
     from .pipeline import Result
@@ -681,12 +683,8 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
         assert page.image is not None  # a page is text or an image
         image = ocr.preprocess(page.image, pre)
         if opts.hocr:
-            hocr = engine.image_to_hocr(image, opts.lang)
-            if not opts.raw:
-                hocr = ocr.hocr_replace_words(
-                    hocr, functools.partial(_restore_words, page_job, counts))
-            return hocr
-        if not opts.raw and _wants_choices(job, engine):
+            return _ocr_hocr_page(page_job, opts, engine, image, page, counts)
+        if not opts.raw and _wants_choices(job, engine, "image_to_text_and_choices"):
             text, choices = engine.image_to_text_and_choices(  # type: ignore[attr-defined]
                 image, opts.lang)
         else:
@@ -701,13 +699,36 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
     return result.text
 
 
-def _wants_choices(job: Job, engine: OcrEngine) -> bool:
+def _ocr_hocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, image: Image,
+                   page: Page, counts: Counts) -> str:
+    """One page image as hOCR, its words restored in the context of the whole page."""
+    from . import ocr
+
+    assert opts.lang is not None
+    if opts.raw:
+        return engine.image_to_hocr(image, opts.lang)
+    choices = None
+    if _wants_choices(job, engine, "image_to_hocr_and_choices"):
+        hocr, choices = engine.image_to_hocr_and_choices(  # type: ignore[attr-defined]
+            image, opts.lang)
+    else:
+        hocr = engine.image_to_hocr(image, opts.lang)
+    # The edits map the restored words back to their boxes: they need confidence on.
+    sure = replace(job, confidence=True, mark_uncertain=False)
+    restored = ocr.restore_hocr(hocr, lambda text: sure.run(text, choices))
+    if restored.result is not None:
+        page_counts = Counts()
+        page_counts.add(job, restored.text, restored.result, {"page": page.number})
+        _merge(counts, page_counts)
+    return restored.hocr
+
+
+def _wants_choices(job: Job, engine: OcrEngine, method: str) -> bool:
     """Are the engine's per-character alternatives wanted (``RestoreConfig.lstm_choices``)
-    and can it give them (Tesseract run by vnrestore)?"""
+    and can it give them with this output (Tesseract run by vnrestore)?"""
     from .pipeline import get_restorer
 
-    return hasattr(engine, "image_to_text_and_choices") and \
-        get_restorer(job.lexicons).config.lstm_choices
+    return hasattr(engine, method) and get_restorer(job.lexicons).config.lstm_choices
 
 
 def _merge(total: Counts, part: Counts) -> None:
@@ -715,17 +736,6 @@ def _merge(total: Counts, part: Counts) -> None:
     total.changed += part.changed
     total.uncertain += part.uncertain
     total.edits.extend(part.edits)
-
-
-def _restore_words(job: Job, counts: Counts, words: list[str]) -> list[str]:
-    """Restore one hOCR line given as words; the word count is kept."""
-    line = " ".join(words)
-    result = job.run(line)
-    restored = result.text.split(" ")
-    if len(restored) != len(words):
-        return words
-    counts.add(replace(job, explain=False), line, result)
-    return restored
 
 
 # ------------------------------------------------------------------------ pdf

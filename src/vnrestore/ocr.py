@@ -35,6 +35,8 @@ from .errors import InputError, MissingDependencyError, UsageError
 if TYPE_CHECKING:  # only for annotations: never imported at run time here
     from PIL.Image import Image
 
+    from .pipeline import Result
+
 log = logging.getLogger(__name__)
 
 # Module-level so tests (and unusual installs) can point them elsewhere; the tesseract
@@ -62,9 +64,10 @@ class OcrEngine(Protocol):
     processes of ``--jobs``.  Failures raise ``MissingDependencyError`` (the program or a
     language is missing) or ``OcrError`` (one page failed: that input fails, others go on).
 
-    Optional: ``image_to_text_and_choices(image, lang) -> (text, [WordChoices])``, the
-    text and each word's per-character alternatives (``TesseractEngine`` has it); ``ocr``
-    then restores with them (``RestoreConfig.lstm_choices``).
+    Optional: ``image_to_text_and_choices(image, lang) -> (text, [WordChoices])`` and
+    ``image_to_hocr_and_choices(image, lang) -> (hocr, [WordChoices])``, the output and
+    each word's per-character alternatives (``TesseractEngine`` has them); ``ocr`` then
+    restores with them (``RestoreConfig.lstm_choices``).
     """
 
     @property
@@ -175,10 +178,16 @@ class TesseractEngine:
         """The plain text (as ``image_to_text``) and each word's per-character LSTM
         alternatives, from one run: the text and an hOCR with ``lstm_choice_mode=2``
         (which does not change the text)."""
-        text, hocr = self._run_many(image, lang, ("txt", "hocr"),
-                                    ("-c", f"lstm_choice_mode={LSTM_CHOICE_MODE}",
-                                     "-c", f"lstm_choice_iterations={LSTM_CHOICE_ITERATIONS}"))
+        text, hocr = self._run_many(image, lang, ("txt", "hocr"), choice_args())
         return text.decode("utf-8"), hocr_choices(hocr.decode("utf-8"))
+
+    def image_to_hocr_and_choices(self, image: Image, lang: str
+                                  ) -> tuple[str, list[WordChoices]]:
+        """The hOCR (as ``image_to_hocr``) and each word's per-character LSTM
+        alternatives, from one run; the alternatives' markup is taken out of the hOCR."""
+        hocr = self._run(image, lang, "hocr", ("-c", "tessedit_create_hocr=1",
+                                               *choice_args())).decode("utf-8")
+        return strip_choices(hocr), hocr_choices(hocr)
 
     def _run(self, image: Image, lang: str, fmt: str, first: tuple[str, ...] = ()) -> bytes:
         """Tesseract's output file ``fmt`` (txt, hocr) for ``image``."""
@@ -681,6 +690,47 @@ def hocr_replace_words(hocr: str, replacements: Callable[[list[str]], list[str]]
     return "".join(out)
 
 
+@dataclass
+class RestoredHocr:
+    """An hOCR page with its words restored (``restore_hocr``)."""
+
+    hocr: str
+    old: list[str]  # the words in reading order, as read (NFC)
+    new: list[str]  # the same words restored
+    text: str  # the page as the restorer saw it: a line of words per hOCR line
+    result: Result | None  # the restorer's result (None: the page has no words)
+
+
+def restore_hocr(hocr: str, restore: Callable[[str], Result]) -> RestoredHocr:
+    """Restore the words of an hOCR page in the context of the whole page (not line by
+    line: a line is too short to estimate how the page was read, and its neighbours are
+    the context the language model needs); markup and boxes are kept, word for word."""
+    from .normalize import normalize_text
+    from .pdf import restore_lines
+
+    lines: list[list[str]] = []
+
+    def record(words: list[str]) -> list[str]:
+        lines.append([normalize_text(w) for w in words])
+        return words
+
+    hocr_replace_words(hocr, record)  # first pass: only collects the lines
+    if not any(lines):
+        return RestoredHocr(hocr, [], [], "", None)
+    results: list[Result] = []
+
+    def run(text: str) -> Result:
+        results.append(restore(text))
+        return results[-1]
+
+    new, _ = restore_lines(lines, run)
+    pending = iter(new)
+    restored = hocr_replace_words(hocr, lambda words: next(pending))
+    return RestoredHocr(restored, [w for line in lines for w in line],
+                        [w for line in new for w in line],
+                        "\n".join(" ".join(line) for line in lines), results[0])
+
+
 # Tesseract's LSTM alternatives (``-c lstm_choice_mode=2``): in the hOCR, each word is
 # followed by one ``lstm_choices_*`` span per symbol it read, holding ``choice_*`` spans
 # (a character and its ``x_confs``, 0-100), best first.  A word after the first of a line
@@ -692,10 +742,32 @@ LSTM_CHOICE_ITERATIONS = 1
 # A word as read, and for each of its characters the alternatives (character, confidence
 # 0-1), best first.
 WordChoices = tuple[str, tuple[tuple[tuple[str, float], ...], ...]]
+_CHOICES_RE = re.compile(  # one symbol's alternatives, and the blank before the word's end
+    r"""(?:\s*<span\b[^>]*\bid=(['"])lstm_choices_[^'"]*\1[^>]*>"""
+    r"""(?:\s*<span\b[^>]*>[^<]*</span>)*\s*</span>)+\s*""")
 _CHOICE_PART_RE = re.compile(
     r"""class=(['"])ocrx_word\1[^>]*>([^<]*)"""
     r"""|\bid=(['"])lstm_choices_[^'"]*\3"""
     r"""|\bid=(['"])choice_[^'"]*\4[^>]*\btitle=(['"])x_confs\s+([\d.]+)\5[^>]*>([^<]*)<""")
+
+
+def choice_args() -> tuple[str, ...]:
+    """Tesseract options that add the alternatives to its hOCR."""
+    return ("-c", f"lstm_choice_mode={LSTM_CHOICE_MODE}",
+            "-c", f"lstm_choice_iterations={LSTM_CHOICE_ITERATIONS}")
+
+
+def choice_config() -> str:
+    """The same as a Tesseract config file (for a Tesseract run by someone else)."""
+    return f"lstm_choice_mode {LSTM_CHOICE_MODE}\n" \
+        f"lstm_choice_iterations {LSTM_CHOICE_ITERATIONS}\n"
+
+
+def strip_choices(hocr: str) -> str:
+    """The hOCR without the alternatives' markup, each word's text as Tesseract writes it
+    without them (the markup sits inside ``ocrx_word`` spans, where readers of hOCR take
+    every text node for the word's)."""
+    return _CHOICES_RE.sub("", hocr)
 
 
 def hocr_choices(hocr: str) -> list[WordChoices]:

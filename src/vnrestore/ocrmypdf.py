@@ -6,7 +6,10 @@
 The PDF's text layer and the ``--sidecar`` text get the restored words; the hOCR keeps
 Tesseract's boxes, so OCRmyPDF places each corrected word where Tesseract saw it.  How
 each page was read (with a Vietnamese model or not) is estimated from its words, as
-``vnrestore clean`` does (``vnrestore.detect``), whatever ``-l`` says.
+``vnrestore clean`` does (``vnrestore.detect``), whatever ``-l`` says.  Tesseract is also
+asked for its LSTM alternatives of each character (a config file added to those of
+``--tesseract-config``), which the restorer weighs as it does in ``vnrestore ocr``
+(``RestoreConfig.lstm_choices``); OCRmyPDF gets the hOCR without them.
 
 Deliberately not registered as an ``ocrmypdf`` entry point: installed plugins run on every
 OCRmyPDF job of the machine, and this one must only run when asked for.
@@ -29,8 +32,7 @@ from ocrmypdf.exceptions import BadArgsError
 
 from . import __version__
 from .normalize import normalize_text
-from .ocr import hocr_replace_words
-from .pdf import restore_lines
+from .ocr import WordChoices, choice_config, hocr_choices, restore_hocr, strip_choices
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +43,21 @@ _LOCK = threading.Lock()
 _SPLIT = re.compile(r"(\s+)")
 
 
-def _restore_fn(source: str):
+def _restorer():
     from .pipeline import get_restorer
 
-    restorer = get_restorer(())  # loaded on the first page of each worker, then cached
+    return get_restorer(())  # loaded on the first page of each worker, then cached
+
+
+def _restore_fn(source: str, choices: list[WordChoices] | None = None):
+    restorer = _restorer()
 
     def restore(text: str):
         # params=None: the error rates are estimated from this page's words.
         return restorer.restore(text, tone_style=TONE_STYLE, source=source,
-                                explain=False, confidence=True)
+                                explain=False, confidence=True, choices=choices)
 
     return restore
-
-
-def restore_hocr(hocr: str, source: str) -> tuple[str, list[str], list[str]]:
-    """The hOCR with its words restored in the context of the whole page; also the
-    words before and after, in order."""
-    lines: list[list[str]] = []
-
-    def record(words: list[str]) -> list[str]:
-        lines.append([normalize_text(w) for w in words])
-        return words
-
-    hocr_replace_words(hocr, record)  # first pass: only collects the lines
-    if not any(lines):
-        return hocr, [], []
-    with _LOCK:
-        new, _ = restore_lines(lines, _restore_fn(source))
-    pending = iter(new)
-    restored = hocr_replace_words(hocr, lambda words: next(pending))
-    return restored, [w for line in lines for w in line], [w for line in new for w in line]
 
 
 def restore_sidecar(text: str, old: list[str], new: list[str], source: str) -> str:
@@ -89,18 +76,46 @@ def restore_sidecar(text: str, old: list[str], new: list[str], source: str) -> s
 
 
 def restore_page_files(output_hocr: Path, output_text: Path, source: str) -> None:
-    """Rewrite the hOCR and text files Tesseract made for one page."""
-    hocr = Path(output_hocr).read_text(encoding="utf-8")
-    restored, old, new = restore_hocr(hocr, source)
-    if not old:
-        return
-    Path(output_hocr).write_text(restored, encoding="utf-8")
+    """Rewrite the hOCR and text files Tesseract made for one page (the hOCR without the
+    LSTM alternatives, if Tesseract was asked for them: they are read, then dropped)."""
+    raw = Path(output_hocr).read_text(encoding="utf-8")
+    choices = hocr_choices(raw)
+    hocr = strip_choices(raw)
+    with _LOCK:
+        page = restore_hocr(hocr, _restore_fn(source, choices))
+    if page.hocr != raw:
+        Path(output_hocr).write_text(page.hocr, encoding="utf-8")
     text_path = Path(output_text)
-    if text_path.exists():
+    if page.old and text_path.exists():
         text = text_path.read_text(encoding="utf-8")
-        text_path.write_text(restore_sidecar(text, old, new, source), encoding="utf-8")
-    changed = sum(a != b for a, b in zip(old, new, strict=True))
-    log.debug("vnrestore: %d of %d words changed", changed, len(old))
+        text_path.write_text(restore_sidecar(text, page.old, page.new, source),
+                             encoding="utf-8")
+    changed = sum(a != b for a, b in zip(page.old, page.new, strict=True))
+    log.debug("vnrestore: %d of %d words changed", changed, len(page.old))
+
+
+class _WithConfig:
+    """OCRmyPDF's options with Tesseract's replaced (read-only: attributes are looked up
+    on the original, so whatever else the engine reads is the user's)."""
+
+    def __init__(self, options, tesseract) -> None:
+        self._options = options
+        self.tesseract = tesseract
+
+    def __getattr__(self, name: str):
+        return getattr(self._options, name)
+
+
+def _with_choices(options, output_hocr: Path):
+    """The options with a Tesseract config file asking for the LSTM alternatives (written
+    beside the page's hOCR, in OCRmyPDF's temporary folder), if they are used."""
+    if not _restorer().config.lstm_choices:
+        return options
+    config = Path(output_hocr).with_suffix(".vnrestore.cfg")
+    config.write_text(choice_config(), encoding="utf-8")
+    tess = options.tesseract
+    return _WithConfig(options, tess.model_copy(update={"config": [*tess.config,
+                                                                   str(config)]}))
 
 
 class VnrestoreTesseractEngine(TesseractOcrEngine):
@@ -121,7 +136,8 @@ class VnrestoreTesseractEngine(TesseractOcrEngine):
 
     @staticmethod
     def generate_hocr(input_file, output_hocr, output_text, options) -> None:
-        TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
+        TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text,
+                                         _with_choices(options, Path(output_hocr)))
         restore_page_files(Path(output_hocr), Path(output_text), "auto")
 
 
