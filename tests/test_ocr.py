@@ -696,6 +696,17 @@ def test_ocr_hocr_restores_with_the_choices_too(tmp_path):
     assert "ocrx_cinfo" not in r.stdout
 
 
+def test_choices_are_asked_for_only_with_a_vietnamese_model(tmp_path):
+    assert ocr.choices_help(["vie"]) and ocr.choices_help("vie+eng".split("+"))
+    assert not ocr.choices_help(["eng"]) and not ocr.choices_help(["fra", "eng"])
+    png = _choices_png(tmp_path / "p.png", "Bộ trưởng hiểm tra việc thực hiện kế hoạch",
+                       "hiểm")
+    for args in ((), ("--hocr",)):
+        r = _invoke_with(CHOICES_ENV, "ocr", png, *args, "--lang", "eng", "-q")
+        assert r.exit_code == 0, r.output
+        assert "kiểm" not in r.stdout  # the engine's choices were not asked for
+
+
 def test_ocr_hocr_words_are_the_text_outputs_words(tmp_path):
     """The page is restored as a whole in both outputs (a line alone is too little
     context): the hOCR's words, in order, are the words of `ocr`'s text."""

@@ -684,7 +684,7 @@ def _ocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, pre: Preprocess, pa
         image = ocr.preprocess(page.image, pre)
         if opts.hocr:
             return _ocr_hocr_page(page_job, opts, engine, image, page, counts)
-        if not opts.raw and _wants_choices(job, engine, "image_to_text_and_choices"):
+        if not opts.raw and _wants_choices(job, opts, engine, "image_to_text_and_choices"):
             text, choices = engine.image_to_text_and_choices(  # type: ignore[attr-defined]
                 image, opts.lang)
         else:
@@ -708,7 +708,7 @@ def _ocr_hocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, image: Image,
     if opts.raw:
         return engine.image_to_hocr(image, opts.lang)
     choices = None
-    if _wants_choices(job, engine, "image_to_hocr_and_choices"):
+    if _wants_choices(job, opts, engine, "image_to_hocr_and_choices"):
         hocr, choices = engine.image_to_hocr_and_choices(  # type: ignore[attr-defined]
             image, opts.lang)
     else:
@@ -723,12 +723,15 @@ def _ocr_hocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, image: Image,
     return restored.hocr
 
 
-def _wants_choices(job: Job, engine: OcrEngine, method: str) -> bool:
-    """Are the engine's per-character alternatives wanted (``RestoreConfig.lstm_choices``)
-    and can it give them with this output (Tesseract run by vnrestore)?"""
+def _wants_choices(job: Job, opts: OcrOptions, engine: OcrEngine, method: str) -> bool:
+    """Are the engine's per-character alternatives wanted (``RestoreConfig.lstm_choices``,
+    a Vietnamese model) and can it give them with this output (Tesseract run by
+    vnrestore)?"""
+    from .ocr import choices_help
     from .pipeline import get_restorer
 
-    return hasattr(engine, method) and get_restorer(job.lexicons).config.lstm_choices
+    return hasattr(engine, method) and choices_help((opts.lang or "").split("+")) and \
+        get_restorer(job.lexicons).config.lstm_choices
 
 
 def _merge(total: Counts, part: Counts) -> None:

@@ -24,7 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -749,6 +749,14 @@ _CHOICE_PART_RE = re.compile(
     r"""class=(['"])ocrx_word\1[^>]*>([^<]*)"""
     r"""|\bid=(['"])lstm_choices_[^'"]*\3"""
     r"""|\bid=(['"])choice_[^'"]*\4[^>]*\btitle=(['"])x_confs\s+([\d.]+)\5[^>]*>([^<]*)<""")
+
+
+def choices_help(langs: Iterable[str]) -> bool:
+    """Are the alternatives worth asking Tesseract for with these languages?  Only with
+    its Vietnamese model: that is where they were measured to help (benchmarks/
+    lstm_choices.md); an English model's alternatives are ASCII letters the channel
+    table already weighs, and the choice search costs 6-12% of Tesseract's time."""
+    return "vie" in langs
 
 
 def choice_args() -> tuple[str, ...]:

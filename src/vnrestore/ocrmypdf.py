@@ -7,9 +7,10 @@ The PDF's text layer and the ``--sidecar`` text get the restored words; the hOCR
 Tesseract's boxes, so OCRmyPDF places each corrected word where Tesseract saw it.  How
 each page was read (with a Vietnamese model or not) is estimated from its words, as
 ``vnrestore clean`` does (``vnrestore.detect``), whatever ``-l`` says.  Tesseract is also
-asked for its LSTM alternatives of each character (a config file added to those of
-``--tesseract-config``), which the restorer weighs as it does in ``vnrestore ocr``
-(``RestoreConfig.lstm_choices``); OCRmyPDF gets the hOCR without them.
+asked for its LSTM alternatives of each character when it reads with its Vietnamese model
+(a config file added to those of ``--tesseract-config``), which the restorer weighs as it
+does in ``vnrestore ocr`` (``RestoreConfig.lstm_choices``); OCRmyPDF gets the hOCR
+without them.
 
 Deliberately not registered as an ``ocrmypdf`` entry point: installed plugins run on every
 OCRmyPDF job of the machine, and this one must only run when asked for.
@@ -32,7 +33,14 @@ from ocrmypdf.exceptions import BadArgsError
 
 from . import __version__
 from .normalize import normalize_text
-from .ocr import WordChoices, choice_config, hocr_choices, restore_hocr, strip_choices
+from .ocr import (
+    WordChoices,
+    choice_config,
+    choices_help,
+    hocr_choices,
+    restore_hocr,
+    strip_choices,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +117,7 @@ class _WithConfig:
 def _with_choices(options, output_hocr: Path):
     """The options with a Tesseract config file asking for the LSTM alternatives (written
     beside the page's hOCR, in OCRmyPDF's temporary folder), if they are used."""
-    if not _restorer().config.lstm_choices:
+    if not (choices_help(options.languages) and _restorer().config.lstm_choices):
         return options
     config = Path(output_hocr).with_suffix(".vnrestore.cfg")
     config.write_text(choice_config(), encoding="utf-8")
