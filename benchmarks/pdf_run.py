@@ -273,8 +273,9 @@ def concat(pdfs: list[Path], dst: Path, pages: int) -> Path:
     return dst
 
 
-def speed(docs: list[Doc], pages: int, reps: int, work: Path) -> tuple[list, list]:
-    """(d): (wall, CPU) seconds of plain and plugin ``ocrmypdf -l eng`` on one
+def speed(docs: list[Doc], pages: int, reps: int, work: Path, lang: str = "eng"
+          ) -> tuple[list, list]:
+    """(d): (wall, CPU) seconds of plain and plugin ``ocrmypdf -l LANG`` on one
     ``pages``-page PDF, alternating which goes first.  CPU time (user + system of
     OCRmyPDF and its workers and Tesseracts) is steadier than wall time on a shared
     machine."""
@@ -285,7 +286,7 @@ def speed(docs: list[Doc], pages: int, reps: int, work: Path) -> tuple[list, lis
         for use, times in ((False, plain), (True, plugin)) if rep % 2 == 0 else \
                 ((True, plugin), (False, plain)):
             before = _children_cpu()
-            wall = ocrmypdf(src, work / "speed-out.pdf", "eng", use)
+            wall = ocrmypdf(src, work / "speed-out.pdf", lang, use)
             times.append((wall, _children_cpu() - before))
             say(f"speed rep {rep}: {'plugin' if use else 'plain'} {wall:.1f} s wall, "
                 f"{times[-1][1]:.1f} s CPU")
@@ -369,7 +370,8 @@ def report(by_level, scores, ident, timing, plain, plugin, mem, args) -> list[st
                 f"{statistics.median(t['relayer']):.2f} s, `vnrestore clean` CLI "
                 f"{statistics.median(t['clean']):.2f} s", ""]
     if plain:
-        out += [f"### (d) Plugin speed: {args.speed_pages}-page document, `ocrmypdf -l eng`, "
+        out += [f"### (d) Plugin speed: {args.speed_pages}-page document, "
+                f"`ocrmypdf -l {args.speed_lang}`, "
                 f"OCRmyPDF's default jobs ({os.cpu_count()} cores, shared: wall times "
                 f"vary run to run)", ""]
         for k, what in ((0, "wall"), (1, "CPU (user + system, all processes)")):
@@ -401,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                     choices=list(synth.DEGRADATIONS))
     ap.add_argument("--speed-pages", type=int, default=10, help="0: skip (d)")
     ap.add_argument("--speed-reps", type=int, default=3)
+    ap.add_argument("--speed-lang", default="eng", help="Tesseract language of (d)")
     ap.add_argument("--memory-pages", type=int, nargs="*", default=[20, 200],
                     help="nothing: skip (e)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "pdf_results.md")
@@ -441,7 +444,7 @@ def measure(args, fonts, work: Path) -> list[str]:
             scores[(level, system)] = score(docs, system)
         ident[level] = identity(docs)
     first = next(iter(by_level.values()))
-    plain, plugin = speed(first, args.speed_pages, args.speed_reps, work) \
+    plain, plugin = speed(first, args.speed_pages, args.speed_reps, work, args.speed_lang) \
         if args.speed_pages else ([], [])
     mem = memory(first, args.memory_pages, work) if args.memory_pages else []
     return report(by_level, scores, ident, timing, plain, plugin, mem, args)

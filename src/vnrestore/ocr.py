@@ -775,7 +775,7 @@ def strip_choices(hocr: str) -> str:
     """The hOCR without the alternatives' markup, each word's text as Tesseract writes it
     without them (the markup sits inside ``ocrx_word`` spans, where readers of hOCR take
     every text node for the word's)."""
-    return _CHOICES_RE.sub("", hocr)
+    return _CHOICES_RE.sub("", hocr) if "lstm_choices_" in hocr else hocr
 
 
 def hocr_choices(hocr: str) -> list[WordChoices]:
