@@ -714,7 +714,7 @@ def _ocr_hocr_page(job: Job, opts: OcrOptions, engine: OcrEngine, image: Image,
     else:
         hocr = engine.image_to_hocr(image, opts.lang)
     # The edits map the restored words back to their boxes: they need confidence on.
-    sure = replace(job, confidence=True, mark_uncertain=False)
+    sure = replace(job, confidence=True)
     restored = ocr.restore_hocr(hocr, lambda text: sure.run(text, choices))
     if restored.result is not None:
         page_counts = Counts()
