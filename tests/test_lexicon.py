@@ -104,6 +104,25 @@ def test_builder_abbreviations(built):
     assert "HD" not in rows and "HĐ" not in rows  # ambiguous by hand
 
 
+def test_builder_capitalized_counts(built):
+    """Syllables written capitalized inside a sentence ("của Chính phủ"), by lowercase
+    form; a capital opening a sentence does not count."""
+    rows = dict(row.split("\t") for row in lines(built / "capitalized.tsv"))
+    assert rows and all(is_syllable(w) and int(n) > 0 for w, n in rows.items())
+    assert "chính" in rows
+
+
+def test_capitalized_inside_a_sentence_only(tmp_path):
+    import gzip
+
+    doc = {"source": "legal", "id": "luat-a",  # a training document (not held out)
+           "text": "Nghị quyết của Chính phủ. Hội nghị, Ban chỉ đạo và ông Hải, ông Hải."}
+    with gzip.open(tmp_path / "legal.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    found = build.count_capitalized(tmp_path, ["legal"])
+    assert found == {"chính": 1, "ban": 1, "hải": 2}  # not "Nghị", "Hội": sentence starts
+
+
 def test_builder_readme_keeps_other_sections(built):
     text = (built / "README.md").read_text(encoding="utf-8")
     assert "## Language model\n\nKeep me." in text

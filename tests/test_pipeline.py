@@ -149,3 +149,24 @@ def test_output_does_not_depend_on_hash_seed(tmp_path):
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2", "5")}
     assert len(outs) == 1
+
+
+def test_names_in_marks_stripped_text_are_read_as_names_are():
+    """A capitalized word inside a sentence of marks-stripped text costs what its reading
+    costs as a name (lexicons/capitalized.tsv): "Hai" is mostly Hải, "hai" mostly hai."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+    from vnrestore.tokenize import tokenize
+
+    restorer = get_restorer(())
+    shift = restorer.name_shift
+    assert shift["hải"] > 0 > shift["hai"] and shift["hương"] > 0 > shift["hướng"]
+    params = restorer.estimate(tokenize("Hom nay ong Hai di lam"))
+    cands = restorer.generator.for_word("Hai", params)
+    moved = {c.text: c.prior for c in restorer._as_names(cands)}
+    for c in cands:
+        want = c.prior - DEFAULT.name_prior * shift.get(c.text, 0.0)
+        assert moved[c.text] == pytest.approx(want)
+    assert get_restorer((), replace(DEFAULT, name_prior=0.0)).name_shift == {}

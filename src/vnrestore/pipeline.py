@@ -139,6 +139,9 @@ class Restorer:
         self.render = Renderer()
         self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
+        self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
+        self.name_shift = _name_shift(inventory, config.name_prior_mass) \
+            if config.name_prior > 0 else {}
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
@@ -300,6 +303,10 @@ class Restorer:
         # A writer of Vietnamese writes names as they are: a name-like word is changed only
         # on stronger evidence (the language model knows names worst).
         names_as_written = params.lang == "vie" and self.config.name_keep > 0
+        # In marks-stripped text a name lost its marks like any word: read it as names
+        # are read, not as the word of the same letters is.
+        names_shifted = params.lang != "vie" and params.garble < self.config.clean_garble \
+            and bool(self.name_shift)
         for i, tok in enumerate(paragraph):
             kind, text = tok.kind, tok.text
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
@@ -318,6 +325,8 @@ class Restorer:
                     cands = generator.from_choices(tuple(cands), symbols)
                 if names_as_written and len(cands) > 1 and _name_like(paragraph, i):
                     cands = self._as_written(cands)
+                elif names_shifted and len(cands) > 1 and _name_like(paragraph, i):
+                    cands = self._as_names(cands)
                 if not tok.code and (any_case or text[0].isupper()):
                     if _continues(paragraph, i, run_end):
                         runs[-1].append(len(slots))
@@ -433,6 +442,20 @@ class Restorer:
             if len(self._named) >= 100_000:
                 self._named.clear()
             hit = self._named[key] = (cands, (kept, *cands[1:]))
+        return hit[1]
+
+    def _as_names(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
+        """``cands`` with each syllable's prior moved by how much likelier it is as a
+        capitalized word inside a sentence than overall (``name_shift``)."""
+        key = id(cands)
+        hit = self._shifted.get(key)
+        if hit is None or hit[0] is not cands:
+            w, shift = self.config.name_prior, self.name_shift
+            moved = tuple(replace(c, prior=c.prior - w * shift[c.text])
+                          if c.text in shift else c for c in cands)
+            if len(self._shifted) >= 100_000:
+                self._shifted.clear()
+            hit = self._shifted[key] = (cands, moved)
         return hit[1]
 
     def _edits(self, slots: list[Slot], fixed: list[Edit], decisions: Sequence[Decision],
@@ -662,6 +685,36 @@ def _between_words(paragraph: list[Token], i: int) -> bool:
     return all(t is not None and t.kind is Kind.WORD and t.start != paragraph[i].start
                for t in (before, after)) and paragraph[i - 1].kind is Kind.SPACE \
         and i + 1 < len(paragraph) and paragraph[i + 1].kind is Kind.SPACE
+
+
+def _name_shift(inventory: Inventory, mass: float) -> dict[str, float]:
+    """ln P(syllable | skeleton, capitalized inside a sentence) - ln P(syllable |
+    skeleton), the first smoothed toward the second with ``mass`` pseudo-counts
+    (lexicons/capitalized.tsv; a skeleton seldom capitalized barely moves)."""
+    from .data import lexicon_dir
+
+    caps: dict[str, int] = {}
+    path = lexicon_dir() / "capitalized.tsv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            syl, _, n = line.rstrip("\n").partition("\t")
+            if n and not syl.startswith("#"):
+                caps[syl] = int(n)
+    out: dict[str, float] = {}
+    for group in inventory.by_skeleton.values():
+        total = sum(inventory.counts[s] for s in group)
+        capped = sum(caps.get(s, 0) for s in group)
+        if len(group) < 2 or not capped:
+            continue
+        for s in group:
+            p_all = inventory.counts[s] / total
+            p_cap = (caps.get(s, 0) + mass * p_all) / (capped + mass)
+            shift = math.log(p_cap / p_all)
+            if abs(shift) > 0.05:
+                out[s] = shift
+    return out
 
 
 @lru_cache(maxsize=1)

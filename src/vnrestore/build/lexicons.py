@@ -286,6 +286,24 @@ def count_caps(corpora: Path, sources: Sequence[str]) -> Counter:
     return caps
 
 
+# A capitalized word inside a sentence: after a lowercase letter (and a comma) and a space.
+_CAPITALIZED = regex.compile(r"(?<=\p{Ll},? )\p{Lu}\p{Ll}+(?![\p{L}\p{N}])")
+
+
+def count_capitalized(corpora: Path, sources: Sequence[str]) -> Counter:
+    """How often each syllable is written capitalized inside a sentence in the training
+    documents (names, mostly: "anh Thanh", "tỉnh Hải Dương"), by its lowercase form."""
+    found: Counter = Counter()
+    for _, _, text in iter_documents(corpora, sources):
+        found.update(w.lower() for w in _CAPITALIZED.findall(nfc(text)))
+    out: Counter = Counter()
+    for word, c in found.items():
+        syllable = norm_syllable(word)
+        if syllable is not None:
+            out[syllable] += c
+    return out
+
+
 def restores_marks(abbr: str) -> bool:
     """Does the entry change its key back into something else ("HDND" -> "HĐND")?"""
     return abbrev_key(abbr) != abbr.upper()
@@ -447,6 +465,9 @@ def readme_section(r: Report) -> str:
         ("`abbreviations.tsv`", f"{s['abbreviations']}",
          "`ABBREV<TAB>expansion` (expansion may be empty)",
          f"hand-written: {s['abbrev_hand']}; mined from corpora: {s['abbrev_mined']}"),
+        ("`capitalized.tsv`", f"{s['capitalized']}",
+         "`syllable<TAB>count`: times written capitalized inside a sentence",
+         "counted in the training documents of the corpora"),
     ))
     return f"""## Lexicons
 
@@ -480,11 +501,17 @@ Only held-in (training) corpus documents are read: a document is held out iff
   syllable (ĐU -> "du"), or the corpora spell it another way in more than
   {round((1 - ABBREV_DOMINANCE) * 100)}% of cases. Dropped here ({len(r.dropped_abbreviations)}):
 {dropped}
+- **Capitalized counts**: every syllable written with a capital inside a sentence (after a
+  lowercase letter, or its comma, and a space) in the training documents of
+  `{', '.join(ABBREV_SOURCES)}`, by its lowercase old-style form: names, mostly ("anh
+  Thanh", "tỉnh Hải Dương"). The restorer reads a capitalized word of marks-stripped
+  text by these shares (`RestoreConfig.name_prior`). Counts only; no text.
 - **Hand-written lists** (`src/vnrestore/build/data/`): general knowledge of Vietnamese
   administration; nothing was copied from the seed documents in `../shared/seeds`.
-- **Corpora attribution**: the abbreviation counts include Vietnamese Wikipedia articles
-  (CC BY-SA 4.0, https://vi.wikipedia.org, by the Wikipedia contributors); news and legal
-  text were used for counting only. No corpus text is committed.
+- **Corpora attribution**: the abbreviation and capitalized counts include Vietnamese
+  Wikipedia articles (CC BY-SA 4.0, https://vi.wikipedia.org, by the Wikipedia
+  contributors); news and legal text were used for counting only. No corpus text is
+  committed.
 """
 
 
@@ -569,6 +596,10 @@ def main(argv: Sequence[str] = ()) -> int:
                          "# ABBREVIATION<TAB>expansion; looked up by mark-stripped upper-case key")
     for d in report.dropped_abbreviations:
         log(f"abbreviation dropped: {d}")
+    capitalized = count_capitalized(corpora, available(corpora, args.abbrev_sources))
+    n_capitalized = write_lines(out / "capitalized.tsv",
+                                (f"{w}\t{c}" for w, c in capitalized.most_common()),
+                                "# SYLLABLE<TAB>times written capitalized inside a sentence")
 
     s.update(words=n_words, words_viet74k=len(viet74k), words_mined=len(mined),
              words_mined_new=len(set(mined) - viet74k), admin_terms=n_terms,
@@ -576,7 +607,8 @@ def main(argv: Sequence[str] = ()) -> int:
              formulas=n_formulas,
              gazetteer=n_names,
              abbreviations=n_abbr, abbrev_hand=sum(a in hand for a, _ in rows),
-             abbrev_mined=sum(a not in hand for a, _ in rows), underthesea=_version(),
+             abbrev_mined=sum(a not in hand for a, _ in rows), capitalized=n_capitalized,
+             underthesea=_version(),
              mapping_source=meta.get("source", "?"), mapping_version=meta.get("version", "?"),
              phrase_docs=counts.documents, phrase_tokens=counts.tokens)
     update_readme(out / "README.md", readme_section(report))
