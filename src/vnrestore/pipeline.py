@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -140,8 +140,7 @@ class Restorer:
         self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
-        self.name_shift = _name_shift(inventory, config.name_prior_mass) \
-            if config.name_prior > 0 else {}
+        self._inventory = inventory
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
@@ -306,7 +305,7 @@ class Restorer:
         # In marks-stripped text a name lost its marks like any word: read it as names
         # are read, not as the word of the same letters is.
         names_shifted = params.lang != "vie" and params.garble < self.config.clean_garble \
-            and bool(self.name_shift)
+            and self.config.name_prior > 0
         for i, tok in enumerate(paragraph):
             kind, text = tok.kind, tok.text
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
@@ -443,6 +442,14 @@ class Restorer:
                 self._named.clear()
             hit = self._named[key] = (cands, (kept, *cands[1:]))
         return hit[1]
+
+    @cached_property
+    def name_shift(self) -> dict[str, float]:
+        """Per syllable, how much likelier it is as a name (``_name_shift``); made on
+        first use: only marks-stripped text needs it."""
+        if self.config.name_prior <= 0:
+            return {}
+        return _name_shift(self._inventory, self.config.name_prior_mass)
 
     def _as_names(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
         """``cands`` with each syllable's prior moved by how much likelier it is as a
