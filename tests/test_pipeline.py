@@ -170,3 +170,23 @@ def test_names_in_marks_stripped_text_are_read_as_names_are():
         want = c.prior - DEFAULT.name_prior * shift.get(c.text, 0.0)
         assert moved[c.text] == pytest.approx(want)
     assert get_restorer((), replace(DEFAULT, name_prior=0.0)).name_shift == {}
+
+
+def test_a_documents_own_ocr_errors_are_learnt():
+    """Tesseract's Vietnamese model read "tinh" as "tỉnh" all through a document: where
+    the restorer changed it back confidently, the weak occurrences follow ("sinh tinh");
+    the language model still keeps the province ("bệnh viện tỉnh Thanh Hóa")."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    text = ("Các bác sĩ ở bệnh viện tỉnh Thanh Hóa cho biết, số lượng tỉnh trùng của nam "
+            "giới phụ thuộc nhiều vào chế độ ăn uống. Người hút thuốc có ít tỉnh trùng "
+            "hơn. Nhiệt độ cao làm tỉnh trùng yếu đi. Quá trình sinh tỉnh kéo dài 74 ngày.")
+    on = get_restorer(()).restore(text)
+    off = get_restorer((), replace(DEFAULT, adapt_bonus=0.0)).restore(text)
+    assert on.regions[0].describe()["reading"] == "vie-ocr"
+    assert "sinh tinh kéo" in on.text and "sinh tỉnh kéo" in off.text
+    assert on.text.startswith("Các bác sĩ ở bệnh viện tỉnh Thanh Hóa")
+    assert on.text.count("tinh trùng") == 3

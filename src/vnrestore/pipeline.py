@@ -199,7 +199,10 @@ class Restorer:
                                                           for i in todo], confidence),
                                strict=True):
                 found[i] = decs
-            decisions += self._consistent(region.paragraphs, part, found, decoder, confidence)
+            found = self._consistent(region.paragraphs, part, found, decoder, confidence)
+            if region.params.lang == "vie":  # a word as read there is mostly right
+                found = self._adapt(region.paragraphs, part, found, decoder, confidence)
+            decisions += found
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
             spans = [span for (slots, fixed), decs in zip(prepared, decisions, strict=True)
@@ -414,21 +417,57 @@ class Restorer:
             # A reading the search did not weigh at an occurrence counts as very unlikely.
             best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
             _prefer(redo, part, decs, where, best)
-        changed = sorted(redo)
-        lattices = []
-        for p in changed:
-            slots = part[p][0]
-            for k, best in redo[p].items():
-                tok, cands = slots[k]
-                slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
-                                       else c for c in cands))
-            lattices.append([c for _, c in slots])
-        # Only the parts of those paragraphs around a changed position are searched again.
-        again = decoder.redecode(lattices, [decs[p] for p in changed],
-                                 [list(redo[p]) for p in changed], confidence)
-        for p, new in zip(changed, again, strict=True):
-            decs[p] = new
-        return decs
+        return _redo(part, decs, redo, bonus, decoder, confidence)
+
+    def _adapt(self, paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
+               decs: list[list[Decision]], decoder: Decoder, confidence: bool
+               ) -> list[list[Decision]]:
+        """The decisions, with the document's own OCR errors learnt: a word the restorer
+        changed the same way, confidently, ``config.adapt_min`` times or more (a font
+        Tesseract misreads: "tinh" read "tỉnh") gets that reading ``config.adapt_bonus``
+        nats cheaper where it was left as read, and those paragraphs are decoded again.
+        The language model still decides each occurrence ("tỉnh Thanh Hóa" stays)."""
+        bonus, least = self.config.adapt_bonus, self.config.adapt_min
+        if bonus <= 0:
+            return decs
+        where: dict[str, list[tuple[int, int]]] = {}  # word as read -> (paragraph, slot)
+        for p, (slots, _) in enumerate(part):
+            for k, (tok, cands) in enumerate(slots):
+                if len(cands) > 1 and tok.kind is Kind.WORD and tok.text[0].islower():
+                    where.setdefault(tok.text, []).append((p, k))
+        fixes: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for text, places in where.items():
+            if len(places) <= least:
+                continue
+            for p, k in places:
+                chosen = part[p][0][k][1][decs[p][k].choice]
+                if chosen.kind == "syllable" and not is_restyle(chosen, text):
+                    fixes.setdefault(text, {}).setdefault(chosen.text, []).append((p, k))
+        redo: dict[int, dict[int, str]] = {}
+        for text, readings in fixes.items():
+            reading, found = max(readings.items(), key=lambda kv: (len(kv[1]), kv[0]))
+            if len(found) < least or not self._confident(part, decs, found, decoder, least):
+                continue
+            for p, k in where[text]:
+                cands = part[p][0][k][1]
+                if cands[decs[p][k].choice].text != reading and \
+                        any(c.text == reading for c in cands):
+                    redo.setdefault(p, {})[k] = reading
+        return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
+
+    def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
+                   decs: list[list[Decision]], found: list[tuple[int, int]],
+                   decoder: Decoder, least: int) -> bool:
+        """Were at least ``least`` of the changes at ``found`` confident?"""
+        sure = self.config.adapt_confidence
+        known = [decs[p][k].confidence for p, k in found]
+        if all(math.isfinite(c) for c in known):
+            return sum(c >= sure for c in known) >= least
+        order = sorted({p for p, _ in found})
+        ks_of = [sorted(k for q, k in found if q == p) for p in order]
+        scored = decoder.rescore([[c for _, c in part[p][0]] for p in order],
+                                 [[d.choice for d in decs[p]] for p in order], ks_of)
+        return sum(d.confidence >= sure for block in scored for d in block) >= least
 
     def _as_written(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
         """``cands`` with the reading as written ``config.name_keep`` nats cheaper (one
@@ -658,6 +697,28 @@ def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
         out[-1].append((p, k))
         last = here
     return out
+
+
+def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
+          redo: dict[int, dict[int, str]], bonus: float, decoder: Decoder, confidence: bool
+          ) -> list[list[Decision]]:
+    """Make each reading of ``redo`` (paragraph -> slot -> reading) ``bonus`` nats cheaper
+    and decode those paragraphs again."""
+    changed = sorted(redo)
+    lattices = []
+    for p in changed:
+        slots = part[p][0]
+        for k, best in redo[p].items():
+            tok, cands = slots[k]
+            slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
+                                   else c for c in cands))
+        lattices.append([c for _, c in slots])
+    # Only the parts of those paragraphs around a changed position are searched again.
+    again = decoder.redecode(lattices, [decs[p] for p in changed],
+                             [list(redo[p]) for p in changed], confidence)
+    for p, new in zip(changed, again, strict=True):
+        decs[p] = new
+    return decs
 
 
 def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, float]:
