@@ -190,3 +190,22 @@ def test_a_documents_own_ocr_errors_are_learnt():
     assert "sinh tinh kéo" in on.text and "sinh tỉnh kéo" in off.text
     assert on.text.startswith("Các bác sĩ ở bệnh viện tỉnh Thanh Hóa")
     assert on.text.count("tinh trùng") == 3
+
+
+def test_a_name_misread_once_takes_the_documents_spelling():
+    """In Tesseract-vie output a word written once, one letter from a name the document
+    writes three times or more, is that name misread; in typed text it is left alone
+    (writers spell different names one letter apart)."""
+    from vnrestore.pipeline import get_restorer
+
+    restorer = get_restorer(())
+    ocr = ("Tổng thống Clinton đến Hà Nội năm 2000. Ông Clinton gặp các nhà lãnh đạo, và "
+           "Clinton nói chuyện với sinh viên. Chuyến thăm của Clinon được báo chí đưa tin "
+           "nhiều. Bác sĩ ở bệnh viện tỉnh cho biết số lượng tỉnh trùng phụ thuộc vào chế "
+           "độ ăn. Người hút thuốc có ít tỉnh trùng hơn.")
+    out = restorer.restore(ocr)
+    assert out.regions[0].describe()["reading"] == "vie-ocr"
+    assert "của Clinton được" in out.text
+    typed = restorer.restore(ocr.replace("tỉnh trùng", "tinh trùng"))
+    assert typed.regions[0].describe()["reading"] == "clean"
+    assert "của Clinon được" in typed.text

@@ -127,6 +127,14 @@ class RestoreConfig:
     #: pages); adapt_min 3 or confidence 0.8 within a word.  Not on text OCR'd without
     #: Vietnamese, where a word as read stands for many: seed 97.40 -> 96.86, eng-moderate
     #: 95.87 -> 94.85.
+    #: In Tesseract-vie output, a capitalized word of 5+ letters (not a syllable) written
+    #: once and one edit from exactly one word the text writes spelling_min times or more
+    #: is read as that word ("Clinon" beside "Clinton"; 0: off).  Dev: Tesseract-vie
+    #: clean legal/wiki pages 99.54 -> 99.56, clean news 99.48 -> 99.50, degraded 93.14 ->
+    #: 93.19; 2 the same.  On every text it cost: correct wiki 100.00 -> 99.93 (writers
+    #: spell names one letter apart), eng-moderate -0.12, stripped -0.05 to -0.09; hence
+    #: Tesseract-vie output only.
+    spelling_min: int = 3
     adapt_bonus: float = 3.0
     adapt_min: int = 2
     adapt_confidence: float = 0.9

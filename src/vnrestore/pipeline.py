@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from .candidates import Candidate, CandidateGenerator, Inventory
 from .channel import ChannelParams, canonical, observed_form
@@ -40,6 +41,7 @@ from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
 from .tokenize import Kind, Token, neighbour, tokenize
+from .vietnamese import is_syllable
 
 if TYPE_CHECKING:
     from .ocr import WordChoices
@@ -139,6 +141,7 @@ class Restorer:
         self.render = Renderer()
         self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
+        self._spelled: dict[str, str] = {}
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._inventory = inventory
 
@@ -179,6 +182,8 @@ class Restorer:
         paras = _paras(tokens, self.config)
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
+        least = self.config.spelling_min
+        self._spelled = _document_spellings(tokens, least) if least > 0 else {}
         # Paragraphs the source detection decoded already at the rates it settled on.
         done: dict[int, _Done] = {}
         regions = [Region(params, paras)] if params is not None else \
@@ -305,6 +310,11 @@ class Restorer:
         # A writer of Vietnamese writes names as they are: a name-like word is changed only
         # on stronger evidence (the language model knows names worst).
         names_as_written = params.lang == "vie" and self.config.name_keep > 0
+        # Only in Tesseract-vie output (not typed text: writers spell two names one
+        # letter apart; not OCR without Vietnamese: capitals are unreliable there).
+        spelled = self._spelled if params.lang == "vie" and \
+            reading(params.lang, params.drop, params.garble, self.config.clean_garble,
+                    10 * self.config.em_floor) == "vie-ocr" else None
         # In marks-stripped text a name lost its marks like any word: read it as names
         # are read, not as the word of the same letters is.
         names_shifted = params.lang != "vie" and params.garble < self.config.clean_garble \
@@ -322,6 +332,8 @@ class Restorer:
             if kind is Kind.WORD:
                 cands: Sequence[Candidate] = words.get((text, tok.code)) or \
                     generator.for_word(text, params, code=tok.code)
+                if spelled and text in spelled:  # "Clinon" beside "Clinton"
+                    cands = (Candidate(spelled[text], "<unk>", 0.0, 0.0, "identity"),)
                 symbols = self._choices.get(tok.start) if self._choices else None
                 if symbols is not None and not tok.code:
                     cands = generator.from_choices(tuple(cands), symbols)
@@ -697,6 +709,35 @@ def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
         out[-1].append((p, k))
         last = here
     return out
+
+
+def _document_spellings(tokens: list[Token], least: int) -> dict[str, str]:
+    """Words of the text the document writes otherwise ``least`` times or more: a
+    capitalized word of 5 letters or more, not a syllable, that occurs once and is one
+    edit from exactly one such frequent word ("Clinon" in a document that writes
+    "Clinton" throughout, "TTXYVN" beside "TTXVN") is that word misread."""
+    forms = Counter(t.text for t in tokens if t.kind is Kind.WORD and len(t.text) >= 5
+                    and t.text[0].isupper() and t.text.isalpha() and not t.code)
+    frequent = [f for f, c in forms.items() if c >= least and not is_syllable(f.lower())]
+    if not frequent:
+        return {}
+    near: dict[str, set[str]] = {}  # the word and its one-letter deletions -> words
+    for f in frequent:
+        for d in _deletions(f):
+            near.setdefault(d, set()).add(f)
+    out = {}
+    for w, c in forms.items():
+        if c > 1 or is_syllable(w.lower()):
+            continue
+        found = {f for d in _deletions(w) for f in near.get(d, ())
+                 if Levenshtein.distance(f, w, score_cutoff=1) <= 1}
+        if len(found) == 1:
+            out[w] = found.pop()
+    return out
+
+
+def _deletions(word: str) -> list[str]:
+    return [word, *(word[:i] + word[i + 1:] for i in range(len(word)))]
 
 
 def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
