@@ -118,7 +118,15 @@ class RestoreConfig:
     #: eng-moderate dev 0.10, hence stripped text only.
     name_prior: float = 0.3
     name_prior_mass: float = 500.0
-    #: In Tesseract-vie output a word changed the same way adapt_min times or more with a
+    #: In Tesseract-vie output (the "vie-ocr" reading), a capitalized word of 5+ letters
+    #: (not a syllable) written once and one edit from exactly one word the text writes
+    #: spelling_min times or more is read as that word ("Clinon" beside "Clinton"; 0:
+    #: off).  Dev: Tesseract-vie clean legal/wiki pages 99.54 -> 99.56, clean news 99.48
+    #: -> 99.50, degraded 93.14 -> 93.19; 2 the same.  On every other text it cost:
+    #: correct wiki 100.00 -> 99.93 (writers spell names one letter apart), eng-moderate
+    #: -0.12, stripped -0.05 to -0.09; hence Tesseract-vie output only.
+    spelling_min: int = 3
+    #: In Tesseract-vie output, a word changed the same way adapt_min times or more with a
     #: confidence of adapt_confidence or more (Tesseract read "tinh" as "tỉnh" all through
     #: a document) gets that reading adapt_bonus nats cheaper where it was left as read.
     #: Dev, against 0: Tesseract-vie clean news pages 99.37 -> 99.48% (errors removed
@@ -126,15 +134,7 @@ class RestoreConfig:
     #: every other set identical.  Bonus 2 gained less, 4-5 no more (5 lost on degraded
     #: pages); adapt_min 3 or confidence 0.8 within a word.  Not on text OCR'd without
     #: Vietnamese, where a word as read stands for many: seed 97.40 -> 96.86, eng-moderate
-    #: 95.87 -> 94.85.
-    #: In Tesseract-vie output, a capitalized word of 5+ letters (not a syllable) written
-    #: once and one edit from exactly one word the text writes spelling_min times or more
-    #: is read as that word ("Clinon" beside "Clinton"; 0: off).  Dev: Tesseract-vie
-    #: clean legal/wiki pages 99.54 -> 99.56, clean news 99.48 -> 99.50, degraded 93.14 ->
-    #: 93.19; 2 the same.  On every text it cost: correct wiki 100.00 -> 99.93 (writers
-    #: spell names one letter apart), eng-moderate -0.12, stripped -0.05 to -0.09; hence
-    #: Tesseract-vie output only.
-    spelling_min: int = 3
+    #: 95.87 -> 94.85; not on typed text (nothing to learn, and it costs time).
     adapt_bonus: float = 3.0
     adapt_min: int = 2
     adapt_confidence: float = 0.9

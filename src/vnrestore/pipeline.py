@@ -141,7 +141,8 @@ class Restorer:
         self.render = Renderer()
         self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
-        self._spelled: dict[str, str] = {}
+        self._tokens: list[Token] = []
+        self._spelled: dict[str, str] | None = None
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._inventory = inventory
 
@@ -182,8 +183,7 @@ class Restorer:
         paras = _paras(tokens, self.config)
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
-        least = self.config.spelling_min
-        self._spelled = _document_spellings(tokens, least) if least > 0 else {}
+        self._tokens, self._spelled = tokens, None  # spellings made when first needed
         # Paragraphs the source detection decoded already at the rates it settled on.
         done: dict[int, _Done] = {}
         regions = [Region(params, paras)] if params is not None else \
@@ -205,7 +205,7 @@ class Restorer:
                                strict=True):
                 found[i] = decs
             found = self._consistent(region.paragraphs, part, found, decoder, confidence)
-            if region.params.lang == "vie":  # a word as read there is mostly right
+            if self._is_vie_ocr(region.params):  # a word as read there is mostly right
                 found = self._adapt(region.paragraphs, part, found, decoder, confidence)
             decisions += found
             prepared += part
@@ -312,9 +312,7 @@ class Restorer:
         names_as_written = params.lang == "vie" and self.config.name_keep > 0
         # Only in Tesseract-vie output (not typed text: writers spell two names one
         # letter apart; not OCR without Vietnamese: capitals are unreliable there).
-        spelled = self._spelled if params.lang == "vie" and \
-            reading(params.lang, params.drop, params.garble, self.config.clean_garble,
-                    10 * self.config.em_floor) == "vie-ocr" else None
+        spelled = self._spellings() if self._is_vie_ocr(params) else None
         # In marks-stripped text a name lost its marks like any word: read it as names
         # are read, not as the word of the same letters is.
         names_shifted = params.lang != "vie" and params.garble < self.config.clean_garble \
@@ -430,6 +428,19 @@ class Restorer:
             best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
             _prefer(redo, part, decs, where, best)
         return _redo(part, decs, redo, bonus, decoder, confidence)
+
+    def _is_vie_ocr(self, params: ChannelParams) -> bool:
+        """Was the text read by Tesseract's Vietnamese model (not typed, not OCR'd
+        without Vietnamese)?"""
+        return params.lang == "vie" and reading(
+            params.lang, params.drop, params.garble, self.config.clean_garble,
+            10 * self.config.em_floor) == "vie-ocr"
+
+    def _spellings(self) -> dict[str, str]:
+        if self._spelled is None:
+            least = self.config.spelling_min
+            self._spelled = _document_spellings(self._tokens, least) if least > 0 else {}
+        return self._spelled
 
     def _adapt(self, paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
                decs: list[list[Decision]], decoder: Decoder, confidence: bool
