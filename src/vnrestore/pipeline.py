@@ -468,14 +468,14 @@ class Restorer:
                     fixes.setdefault(text, {}).setdefault(chosen.text, []).append((p, k))
         redo: dict[int, dict[int, str]] = {}
         for text, readings in fixes.items():
-            reading, found = max(readings.items(), key=lambda kv: (len(kv[1]), kv[0]))
+            best, found = max(readings.items(), key=lambda kv: (len(kv[1]), kv[0]))
             if len(found) < least or not self._confident(part, decs, found, decoder, least):
                 continue
             for p, k in where[text]:
                 cands = part[p][0][k][1]
-                if cands[decs[p][k].choice].text != reading and \
-                        any(c.text == reading for c in cands):
-                    redo.setdefault(p, {})[k] = reading
+                if cands[decs[p][k].choice].text != best and \
+                        any(c.text == best for c in cands):
+                    redo.setdefault(p, {})[k] = best
         return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
 
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
