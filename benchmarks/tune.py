@@ -29,7 +29,9 @@ DEV = DATA  # beside the benchmark's own synthetic sets
 SEED = ROOT.parent / "shared" / "seeds" / "thuong-xuan-2024"
 MAKE = {"dev-eng-moderate": "--levels moderate --langs eng",
         "dev-vie-degraded": "--levels heavy --langs vie",
-        "dev-vie-clean": "--levels clean --langs vie"}
+        "dev-vie-clean": "--levels clean --langs vie",
+        # News pages (no overlap with run.py's vie-clean-news, seed 0: checked).
+        "dev-vie-clean-news": "--sources news --docs 16 --levels clean --langs vie"}
 SETS = {"auto": [("seed", SEED), ("dev-eng-moderate", DEV / "dev-eng-moderate")],
         "vie-ocr": [("dev-vie-degraded", DEV / "dev-vie-degraded"),
                     ("dev-vie-clean", DEV / "dev-vie-clean")]}
