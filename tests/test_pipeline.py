@@ -206,6 +206,9 @@ def test_a_name_misread_once_takes_the_documents_spelling():
     out = restorer.restore(ocr)
     assert out.regions[0].describe()["reading"] == "vie-ocr"
     assert "của Clinton được" in out.text
+    # Twice against three times is not "far more often": both stay.
+    twice = restorer.restore(ocr.replace("và Clinton", "và Clinon"))
+    assert "và Clinon nói" in twice.text and "của Clinon được" in twice.text
     typed = restorer.restore(ocr.replace("tỉnh trùng", "tinh trùng"))
     assert typed.regions[0].describe()["reading"] == "clean"
     assert "của Clinon được" in typed.text

@@ -119,10 +119,11 @@ class RestoreConfig:
     name_prior: float = 0.3
     name_prior_mass: float = 500.0
     #: In Tesseract-vie output (the "vie-ocr" reading), a capitalized word of 5+ letters
-    #: (not a syllable) written once and one edit from exactly one word the text writes
-    #: spelling_min times or more is read as that word ("Clinon" beside "Clinton"; 0:
-    #: off).  Dev: Tesseract-vie clean legal/wiki pages 99.54 -> 99.56, clean news 99.48
-    #: -> 99.50, degraded 93.14 -> 93.19; 2 the same.  On every other text it cost:
+    #: (not a syllable) written once or twice and one edit from exactly one word the text
+    #: writes spelling_min times or more and twice as often is read as that word ("Clinon"
+    #: beside "Clinton"; 0: off).  Dev: Tesseract-vie clean legal/wiki pages 99.54 ->
+    #: 99.67 (99.56 with words written once only), clean news 99.48 -> 99.50, degraded
+    #: 93.14 -> 93.19; 2 the same.  On every other text it cost:
     #: correct wiki 100.00 -> 99.93 (writers spell names one letter apart), eng-moderate
     #: -0.12, stripped -0.05 to -0.09; hence Tesseract-vie output only.
     spelling_min: int = 3

@@ -723,10 +723,11 @@ def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
 
 
 def _document_spellings(tokens: list[Token], least: int) -> dict[str, str]:
-    """Words of the text the document writes otherwise ``least`` times or more: a
-    capitalized word of 5 letters or more, not a syllable, that occurs once and is one
-    edit from exactly one such frequent word ("Clinon" in a document that writes
-    "Clinton" throughout, "TTXYVN" beside "TTXVN") is that word misread."""
+    """Words of the text the document writes otherwise, far more often: a capitalized
+    word of 5 letters or more, not a syllable, that occurs once or twice and is one edit
+    from exactly one word written ``least`` times or more and twice as often ("Clinon"
+    in a document that writes "Clinton" throughout, "TTXYVN" beside "TTXVN") is that
+    word misread."""
     forms = Counter(t.text for t in tokens if t.kind is Kind.WORD and len(t.text) >= 5
                     and t.text[0].isupper() and t.text.isalpha() and not t.code)
     frequent = [f for f, c in forms.items() if c >= least and not is_syllable(f.lower())]
@@ -738,10 +739,11 @@ def _document_spellings(tokens: list[Token], least: int) -> dict[str, str]:
             near.setdefault(d, set()).add(f)
     out = {}
     for w, c in forms.items():
-        if c > 1 or is_syllable(w.lower()):
+        if c > 2 or is_syllable(w.lower()):
             continue
         found = {f for d in _deletions(w) for f in near.get(d, ())
-                 if Levenshtein.distance(f, w, score_cutoff=1) <= 1}
+                 if forms[f] >= max(least, 2 * c)
+                 and Levenshtein.distance(f, w, score_cutoff=1) <= 1}
         if len(found) == 1:
             out[w] = found.pop()
     return out
