@@ -212,3 +212,15 @@ def test_a_name_misread_once_takes_the_documents_spelling():
     typed = restorer.restore(ocr.replace("tỉnh trùng", "tinh trùng"))
     assert typed.regions[0].describe()["reading"] == "clean"
     assert "của Clinon được" in typed.text
+
+
+def test_an_abbreviation_the_document_writes_in_its_codes_stays_as_written():
+    """"TW" of "57-KL/TW" standing alone on a degraded scan is the document's own
+    abbreviation, not "TỪ"; one the lexicon knows is still read as it says."""
+    from vnrestore import restore
+
+    text = ("UY BAN NHAN DAN\nHUYEN THUONG XUAN\nKét luan s6 57-KL/TW ciia B Chinh trj\n"
+            "vé tiép tuc ning cao chit lwong\nTW")
+    assert restore(text).split("\n")[-1] == "TW"
+    assert restore("Thuc hien Nghi quyet s6 12-NQ/HDND ciia HDND tinh ve viéc") == \
+        "Thực hiện Nghị quyết số 12-NQ/HĐND của HĐND tỉnh về việc"

@@ -142,6 +142,7 @@ class Restorer:
         self._choices: dict[int, Sequence[Sequence[tuple[str, float]]]] = {}
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._tokens: list[Token] = []
+        self._coded: set[str] = set()
         self._spelled: dict[str, str] | None = None
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._inventory = inventory
@@ -184,6 +185,9 @@ class Restorer:
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
         self._tokens, self._spelled = tokens, None  # spellings made when first needed
+        # Abbreviations the text writes inside its codes ("57-KL/TW"), as written there.
+        self._coded = {t.text for t in tokens if t.code and t.kind is Kind.WORD
+                       and len(t.text) >= 2 and t.text.isupper()}
         # Paragraphs the source detection decoded already at the rates it settled on.
         done: dict[int, _Done] = {}
         regions = [Region(params, paras)] if params is not None else \
@@ -332,6 +336,11 @@ class Restorer:
                     generator.for_word(text, params, code=tok.code)
                 if spelled and text in spelled:  # "Clinon" beside "Clinton"
                     cands = (Candidate(spelled[text], "<unk>", 0.0, 0.0, "identity"),)
+                elif text in self._coded and not tok.code and cands[0].kind == "identity" \
+                        and not any(c.kind == "abbreviation" for c in cands):
+                    # The document's own abbreviation ("TW" of "57-KL/TW"), not "TỪ"; one
+                    # the lexicon knows is read as it says ("HDND" -> "HĐND").
+                    cands = cands[:1]
                 symbols = self._choices.get(tok.start) if self._choices else None
                 if symbols is not None and not tok.code:
                     cands = generator.from_choices(tuple(cands), symbols)
