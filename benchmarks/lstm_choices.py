@@ -337,6 +337,20 @@ def restore_all(runs: list[PageRun], config: RestoreConfig, use_choices: bool
     return outs, cpu
 
 
+def accuracy_row(name: str, runs: list[PageRun], outs: list[str], cpu: float) -> str:
+    """A table row: word accuracy of ``outs`` per level and over all pages, and CPU s."""
+    cells, all_right, all_total = [], 0, 0
+    for level in LEVELS:
+        right = total_words = 0
+        for r, o in zip(runs, outs, strict=True):
+            if r.page.level == level:
+                a, b = page_words(r.page.gold, o)
+                right, total_words = right + a, total_words + b
+        cells.append(f"{pct(right, total_words)} ({right}/{total_words})")
+        all_right, all_total = all_right + right, all_total + total_words
+    return f"| {name} | {' | '.join(cells)} | {pct(all_right, all_total)} | {cpu:.1f} |"
+
+
 def pct(right: int, total: int) -> str:
     return f"{100 * right / max(total, 1):.2f}%"
 
@@ -423,17 +437,7 @@ def report(runs: list[PageRun], oracle: dict[str, Oracle], results) -> list[str]
     out += ["", "Word accuracy of `vnrestore ocr` (page scoring), without and with the choices:",
             "", "| restorer | clean | heavy | all | restore CPU s |", "|---|---|---|---|---|"]
     for name, (outs, cpu) in results.items():
-        cells, all_right, all_total = [], 0, 0
-        for level in LEVELS:
-            right = total_words = 0
-            for r, o in zip(runs, outs, strict=True):
-                if r.page.level == level:
-                    a, b = page_words(r.page.gold, o)
-                    right, total_words = right + a, total_words + b
-            cells.append(f"{pct(right, total_words)} ({right}/{total_words})")
-            all_right, all_total = all_right + right, all_total + total_words
-        out.append(f"| {name} | {' | '.join(cells)} | {pct(all_right, all_total)} "
-                   f"| {cpu:.1f} |")
+        out.append(accuracy_row(name, runs, outs, cpu))
     names = list(results)
     out += ["", "Per page (word accuracy off → on, the knob's values):", "",
             "| page | document | off | on |", "|---|---|---|---|"]
@@ -458,9 +462,7 @@ def report(runs: list[PageRun], oracle: dict[str, Oracle], results) -> list[str]
 
 def hocr_lines(hocr: str) -> list[str]:
     """The hOCR's lines of words."""
-    lines: list[str] = []
-    ocr.hocr_replace_words(hocr, lambda words: lines.append(" ".join(words)) or words)
-    return lines
+    return [" ".join(words) for words in ocr.hocr_lines(hocr)]
 
 
 def hocr_outputs(runs: list[PageRun], way: str) -> tuple[list[str], float]:
@@ -495,17 +497,7 @@ def hocr_report(runs: list[PageRun]) -> list[str]:
     for way in ("line by line", "whole page", "whole page + choices"):
         ways[way] = hocr_outputs(runs, way)
     for way, (outs, cpu) in ways.items():
-        cells, all_right, all_total = [], 0, 0
-        for level in LEVELS:
-            right = total_words = 0
-            for r, o in zip(runs, outs, strict=True):
-                if r.page.level == level:
-                    a, b = page_words(r.page.gold, o)
-                    right, total_words = right + a, total_words + b
-            cells.append(f"{pct(right, total_words)} ({right}/{total_words})")
-            all_right, all_total = all_right + right, all_total + total_words
-        out.append(f"| {way} | {' | '.join(cells)} | {pct(all_right, all_total)} "
-                   f"| {cpu:.1f} |")
+        out.append(accuracy_row(way, runs, outs, cpu))
     hocr = sum(r.seconds["hocr"] for r in runs)
     cho = sum(r.seconds["hocr_choices"] for r in runs)
     out += ["", f"Tesseract hOCR of the {len(runs)} pages: {hocr:.1f} s, with choices "

@@ -701,6 +701,18 @@ class RestoredHocr:
     result: Result | None  # the restorer's result (None: the page has no words)
 
 
+def hocr_lines(hocr: str) -> list[list[str]]:
+    """The words of every line of an hOCR, as ``hocr_replace_words`` groups them."""
+    lines: list[list[str]] = []
+
+    def record(words: list[str]) -> list[str]:
+        lines.append(words)
+        return words
+
+    hocr_replace_words(hocr, record)
+    return lines
+
+
 def restore_hocr(hocr: str, restore: Callable[[str], Result]) -> RestoredHocr:
     """Restore the words of an hOCR page in the context of the whole page (not line by
     line: a line is too short to estimate how the page was read, and its neighbours are
@@ -708,13 +720,7 @@ def restore_hocr(hocr: str, restore: Callable[[str], Result]) -> RestoredHocr:
     from .normalize import normalize_text
     from .pdf import restore_lines
 
-    lines: list[list[str]] = []
-
-    def record(words: list[str]) -> list[str]:
-        lines.append([normalize_text(w) for w in words])
-        return words
-
-    hocr_replace_words(hocr, record)  # first pass: only collects the lines
+    lines = [[normalize_text(w) for w in line] for line in hocr_lines(hocr)]
     if not any(lines):
         return RestoredHocr(hocr, [], [], "", None)
     results: list[Result] = []

@@ -145,7 +145,6 @@ class Restorer:
         self._coded: set[str] = set()
         self._spelled: dict[str, str] | None = None
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
-        self._inventory = inventory
 
     def restore(self, text: str, *, tone_style: str = "old", source: str = "auto",
                 params: ChannelParams | None = None, explain: bool = True,
@@ -520,7 +519,7 @@ class Restorer:
         first use: only marks-stripped text needs it."""
         if self.config.name_prior <= 0:
             return {}
-        return _name_shift(self._inventory, self.config.name_prior_mass)
+        return _name_shift(self.generator.inventory, self.config.name_prior_mass)
 
     def _as_names(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
         """``cands`` with each syllable's prior moved by how much likelier it is as a
