@@ -45,6 +45,40 @@ def test_vector_pricing_equals_pair_pricing(lang):
         assert vector.tolist() == pytest.approx([params.cost(observed, t) for t in trues])
 
 
+def _pair_distance(model, observed: str, true: str) -> float:
+    """The edit DP of one pair, written out cell by cell (the reference for the vector DP)."""
+    inf = math.inf
+    rows = [[0.0] * (len(true) + 1) for _ in range(len(observed) + 1)]
+    for j in range(1, len(true) + 1):
+        rows[0][j] = rows[0][j - 1] + model.delete(true[j - 1])
+    for i in range(1, len(observed) + 1):
+        o = observed[i - 1]
+        rows[i][0] = rows[i - 1][0] + model.insert(o)
+        for j in range(1, len(true) + 1):
+            t = true[j - 1]
+            best = min(rows[i - 1][j] + model.insert(o), rows[i][j - 1] + model.delete(t),
+                       rows[i - 1][j - 1] + model.sub(o, t))
+            for s in {s for first in model.multi_from for s in model.multi_from[first]}:
+                if len(s) <= i and observed[i - len(s):i] == s:
+                    cost = model.multi(s, t)
+                    best = min(best, inf if cost is None else rows[i - len(s)][j - 1] + cost)
+            rows[i][j] = best
+    return rows[-1][-1]
+
+
+@pytest.mark.parametrize("lang", ["hand", "eng", "vie"])
+def test_vector_dp_equals_the_dp_written_out(lang):
+    """Many true strings of different lengths and letters, some never priced before
+    (a symbol past Vietnamese), in one call: each costs what the plain DP says."""
+    from vnrestore.channel import distance_many, get_model
+
+    model = get_model(lang)
+    trues = ("đối", "nghiêng", "a", "của", "lượng", "x€y", "ω", "trường", "ươ")
+    for observed in ("d6i", "ciia", "nghieng", "tnrdng", "lwong", "", "€"):
+        got = distance_many(model, observed, trues).tolist()
+        assert got == pytest.approx([_pair_distance(model, observed, t) for t in trues])
+
+
 def test_readings_of_a_marked_syllable_are_probabilities():
     """Read exactly, stripped of its marks, or garbled: the three are exclusive events,
     so a stripped reading costs P(drop) * P(not garbled), never more than certainty."""

@@ -224,3 +224,40 @@ def test_an_abbreviation_the_document_writes_in_its_codes_stays_as_written():
     assert restore(text).split("\n")[-1] == "TW"
     assert restore("Thuc hien Nghi quyet s6 12-NQ/HDND ciia HDND tinh ve viéc") == \
         "Thực hiện Nghị quyết số 12-NQ/HĐND của HĐND tỉnh về việc"
+
+
+def test_a_clean_pages_tone_slips_reach_the_language_model():
+    """On a page Tesseract-vie read 99.7% right every change costs ~5.8 nats before its
+    confusion is priced: the candidate beam must leave room for the confusion, or the
+    language model never sees "đề nghị" for "để nghị"."""
+    from dataclasses import replace
+
+    from vnrestore.channel import ChannelParams
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    page = ChannelParams(drop=0.003, garble=0.003, lang="vie")
+    text = "Chủ tịch Quốc hội cũng để nghị hai nước thiết lập các chương trình trao đổi."
+    restorer = get_restorer(())
+    assert "đề" in {c.text for c in restorer.generator.for_word("để", page)}
+    assert "cũng đề nghị hai" in restorer.restore(text, params=page).text
+    narrow = get_restorer((), replace(DEFAULT, channel_beam=7.0))
+    assert "cũng để nghị hai" in narrow.restore(text, params=page).text
+
+
+@pytest.mark.parametrize("observed, meant", [("duge", "được"), ("tiv", "từ"),
+                                             ("citing", "cũng"), ("Nuwée", "nước")])
+def test_a_word_no_syllable_spells_is_looked_up_further(observed, meant):
+    """OCR without Vietnamese turns one letter into two ("ư" -> "iv", "ũ" -> "iti"):
+    the channel prices those readings cheaply, so the lookup must reach them."""
+    from dataclasses import replace
+
+    from vnrestore.channel import ChannelParams
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    garbled = ChannelParams(drop=0.8, garble=0.5, lang="eng")
+    found = get_restorer(()).generator.for_word(observed, garbled)
+    assert meant in {c.text for c in found}
+    near = get_restorer((), replace(DEFAULT, fuzzy_unknown_extra=0)).generator
+    assert meant not in {c.text for c in near.for_word(observed, garbled)}

@@ -134,22 +134,30 @@ class CandidateGenerator:
         return self._log_total - math.log(self.inventory.counts.get(syl, 0) + 1)
 
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
-    def _syllables(self, observed: str, wide: bool) -> tuple[str, ...]:
-        """Known syllables the token may stand for, likeliest skeletons first (the same
-        skeleton, then OCR readings, then fuzzy matches by distance): equal-cost readings
-        keep this order when candidates are ranked, whatever the set order."""
+    def _bases(self, observed: str, reach: int) -> tuple[str, ...]:
+        """Skeletons of the known syllables the token may stand for, likeliest first (the
+        same skeleton, then OCR readings, then fuzzy matches by distance): equal-cost
+        readings keep this order when candidates are ranked, whatever the set order.
+        ``reach``: 0, the same skeleton only; 1, readings and near matches too; 2, as 1,
+        and far matches for a word no syllable spells."""
         skel = skeleton(observed)
         known = self.inventory.by_skeleton
         bases = [skel] if skel in known else []
-        if wide and skel:
+        if reach and skel:
             alternatives = _alternatives(self.config.hand_reading_max_cost,
                                          self.config.reading_max_cost)
             bases += sorted(_readings(skel, known, alternatives))
-            cutoff = 1 if len(skel) <= 4 else 2
+            cutoff = (1 if len(skel) <= 4 else 2) + \
+                (self.config.fuzzy_unknown_extra if reach == 2 and skel not in known else 0)
             fuzzy = process.extract(skel, self.inventory.skeletons, scorer=Levenshtein.distance,
                                     score_cutoff=cutoff, limit=30)
             bases += [base for base, _, _ in sorted(fuzzy, key=lambda m: (m[1], m[0]))]
-        return tuple(s for b in dict.fromkeys(bases) for s in known[b])
+        return tuple(dict.fromkeys(bases))
+
+    def _syllables(self, observed: str, reach: int) -> tuple[str, ...]:
+        """The known syllables of ``_bases``, in its order."""
+        known = self.inventory.by_skeleton
+        return tuple(s for b in self._bases(observed, reach) for s in known[b])
 
     def for_word(self, token: str, params: ChannelParams, *, code: bool = False
                  ) -> tuple[Candidate, ...]:
@@ -184,16 +192,17 @@ class CandidateGenerator:
         if code:
             return tuple(out)
         # A clean (or only mark-stripped) document needs only the marked variants of
-        # what it reads; other letters only for a word no syllable spells.
+        # what it reads; other letters only for a word no syllable spells, and far ones
+        # only in a garbled document (in clean text such a change costs too much).
         cfg = self.config
-        wide = params.garble >= cfg.clean_garble or \
-            skeleton(observed) not in self.inventory.by_skeleton
-        syllables, unigram = self._syllable_table(observed, wide)
+        reach = 2 if params.garble >= cfg.clean_garble else \
+            int(skeleton(observed) not in self.inventory.by_skeleton)
+        syllables, unigram = self._syllable_table(observed, reach)
         if not syllables:
             return tuple(self._prune(out))
         costs = params.costs(observed, syllables)
         # _prune keeps, of the readings within channel_beam of the best, the likeliest
-        # few; most of a wide search's hundreds fall outside, so they are chosen here on
+        # few; most of a garbled word's hundreds fall outside, so they are chosen here on
         # arrays and only the few that can survive become Candidates (same result).
         beam = min(costs.min(), *(c.channel + c.prior for c in out)) + cfg.channel_beam
         sel = np.array([i for i in np.flatnonzero(costs <= beam).tolist()
@@ -209,9 +218,18 @@ class CandidateGenerator:
         return tuple(self._prune(out, floor))
 
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
-    def _syllable_table(self, observed: str, wide: bool) -> tuple[tuple[str, ...], np.ndarray]:
-        """``_syllables`` with each one's unigram cost (as _prune ranks by it)."""
-        syllables = self._syllables(observed, wide)
+    def _syllable_table(self, observed: str, reach: int) -> tuple[tuple[str, ...], np.ndarray]:
+        """``_syllables`` with each one's unigram cost (as _prune ranks by it), joined
+        from per-skeleton parts: a garbled word reaches hundreds of syllables."""
+        parts = [self._skeleton_table(b) for b in self._bases(observed, reach)]
+        if not parts:
+            return (), np.zeros(0)
+        return (tuple(s for syllables, _ in parts for s in syllables),
+                np.concatenate([costs for _, costs in parts]))
+
+    @lru_cache(maxsize=20000)  # noqa: B019 - one generator per model, lives as long
+    def _skeleton_table(self, skel: str) -> tuple[list[str], np.ndarray]:
+        syllables = self.inventory.by_skeleton[skel]
         return syllables, np.array([self._unigram_cost(s) for s in syllables])
 
     def _identity(self, token: str, plain: str, params: ChannelParams) -> Candidate:
@@ -262,7 +280,7 @@ class CandidateGenerator:
         out = [Candidate(token, "<num>", 0.0, 0.0, "number")]
         cfg = self.config
         if len(token) <= 2 and params.garble > cfg.number_garble_min:
-            for syl in self._syllables(token, False):
+            for syl in self._syllables(token, 0):
                 out.append(Candidate(syl, syl, params.cost(token, syl) + cfg.number_reading_cost,
                                      0.0))
         return self._prune(out)

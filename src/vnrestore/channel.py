@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -342,42 +343,86 @@ def distance_many(model: ChannelModel, observed: str, trues: Sequence[str]) -> n
     """
     if not trues:
         return np.zeros(0)
-    chars = sorted(set("".join(trues)))
-    index = {c: k for k, c in enumerate(chars)}
-    pad = len(chars)  # padding past a candidate's end: read nowhere, so its cost is moot
-    width = max(map(len, trues))
-    ids = np.full((len(trues), width), pad, dtype=np.intp)
-    for r, t in enumerate(trues):
-        ids[r, : len(t)] = [index[c] for c in t]
-    lengths = np.fromiter(map(len, trues), dtype=np.intp, count=len(trues))
-    dels = np.array([_memo(model._deletes, c, model.delete) for c in chars] + [0.0])
-    prefix = np.zeros((len(trues), width + 1))
+    ids, lengths = _char_ids(trues)
+    size = len(_ALPHABET) + 1  # the cost vectors' length: id 0 is the padding
+    # Padding past a candidate's end is read nowhere, so its cost is moot: deleting it
+    # costs nothing, reading anything as it is impossible.
+    dels = _cost_vector(model, "delete", "", size)
+    prefix = np.zeros((len(trues), ids.shape[1] + 1))
     np.cumsum(dels[ids], axis=1, out=prefix[:, 1:])
     ins, ending = _observed_ops(model, observed)
     rows = [prefix]  # row 0: every true character deleted
     for i in range(1, len(observed) + 1):
         prev = rows[i - 1]
         a = prev + ins[i - 1]
-        subs = _vector(model._subs, observed[i - 1], chars, model.sub)
+        subs = _cost_vector(model, "sub", observed[i - 1], size)
         np.minimum(a[:, 1:], prev[:, :-1] + subs[ids], out=a[:, 1:])
         for start, s in ending[i]:
-            multis = _vector(model._multis, s, chars, model.multi)
+            multis = _cost_vector(model, "multi", s, size)
             np.minimum(a[:, 1:], rows[start][:, :-1] + multis[ids], out=a[:, 1:])
         rows.append(prefix + np.minimum.accumulate(a - prefix, axis=1))
     return rows[-1][np.arange(len(trues)), lengths]
 
 
-def _vector(table: dict, obs: str, chars: Sequence[str],
-            compute: Callable[[str, str], float | None]) -> np.ndarray:
-    """Costs of reading each true char as ``obs`` (inf: not an operation), padded."""
-    out = np.empty(len(chars) + 1)
-    for k, t in enumerate(chars):
-        key = (obs, t)
-        cost = table.get(key, False)
-        if cost is False:
-            cost = table[key] = compute(obs, t)
+# Every character of a true string priced so far, numbered from 1 (0 pads a row): the
+# cost vectors are indexed by these ids, so each is built once per observed string.
+_ALPHABET: dict[str, int] = {}
+_CODE_IDS = np.zeros(0x2000, dtype=np.intp)  # code point -> id; Vietnamese ends at U+1EF9
+_ALPHABET_LOCK = threading.Lock()
+
+
+def _char_ids(trues: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The true strings as a padded matrix of character ids, and their lengths (built
+    with array operations: a garbled word is priced against hundreds of syllables)."""
+    codes = np.frombuffer("".join(trues).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, trues), dtype=np.intp, count=len(trues))
+    table = _CODE_IDS
+    if codes.max() >= len(table) or not table[codes].all():
+        table = _number(codes)
+    ids = np.zeros((len(trues), int(lengths.max())), dtype=np.intp)
+    row = np.repeat(np.arange(len(trues)), lengths)
+    col = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    ids[row, col] = table[codes]
+    return ids, lengths
+
+
+def _number(codes: np.ndarray) -> np.ndarray:
+    """Give the characters of ``codes`` not yet in the alphabet their ids; the table."""
+    global _CODE_IDS
+    with _ALPHABET_LOCK:  # restorers in threads (a Dask worker) share the alphabet
+        table = _CODE_IDS
+        if codes.max() >= len(table):  # a symbol past Vietnamese (rare)
+            table = np.zeros(int(codes.max()) + 1, dtype=np.intp)
+            table[: len(_CODE_IDS)] = _CODE_IDS
+        for code in np.unique(codes).tolist():
+            if not table[code]:
+                table[code] = _ALPHABET[chr(code)] = len(_ALPHABET) + 1
+        _CODE_IDS = table
+    return table
+
+
+@lru_cache(maxsize=16384)
+def _cost_vector(model: ChannelModel, op: str, obs: str, size: int) -> np.ndarray:
+    """The cost of ``op`` ("sub", "multi": reading each true character as ``obs``;
+    "delete": dropping it) for every character id below ``size`` (inf: not an
+    operation).  ``size`` is the alphabet's size when asked: a new character makes new
+    vectors."""
+    out = np.empty(size)
+    out[0] = 0.0 if op == "delete" else math.inf
+    for t, k in list(_ALPHABET.items()):
+        if k >= size:
+            continue
+        if op == "delete":
+            cost: float | None = _memo(model._deletes, t, model.delete)
+        else:
+            table, compute = (model._subs, model.sub) if op == "sub" else \
+                (model._multis, model.multi)
+            key = (obs, t)
+            cost = table.get(key, False)
+            if cost is False:
+                cost = table[key] = compute(obs, t)
         out[k] = math.inf if cost is None else cost
-    out[-1] = math.inf
+    out.setflags(write=False)
     return out
 
 
