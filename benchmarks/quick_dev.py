@@ -31,7 +31,8 @@ def dev_sets() -> dict[str, tuple[Path, Path]]:
     sets.update(ud_sets())
     seed = SEEDS / "thuong-xuan-2024"
     sets["seed"] = (seed.with_suffix(".ocr.txt"), seed.with_suffix(".gold.txt"))
-    for name in ("dev-eng-moderate", "dev-vie-clean", "dev-vie-clean-news", "dev-vie-degraded"):
+    for name in ("dev-eng-moderate", "dev-eng-ud", "dev-vie-clean", "dev-vie-clean-news",
+                 "dev-vie-degraded"):
         if (DATA / f"{name}.ocr.txt").exists():  # made by benchmarks/tune.py
             sets[name] = (DATA / f"{name}.ocr.txt", DATA / f"{name}.gold.txt")
     return sets

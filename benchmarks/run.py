@@ -112,12 +112,14 @@ def synthetic(name: str, options: str, *, pages: bool = False, ud: bool = False)
     return TestSet(ocr, gold, DATA / f"{name}.jsonl.gz" if pages else None)
 
 
-def make_synthetic(name: str, options: str, seed: int = 0, ud: bool = False) -> None:
-    """Render, degrade and OCR pages of held-out documents (or of UD VTB dev text, never
-    trained on), one page per document; another ``seed`` picks other documents
-    (benchmarks/tune.py's dev sets)."""
-    where = ["--corpora", str(ud_corpus()), "--split", "train", "--sources", "ud"] if ud \
-        else ["--split", "heldout"]
+def make_synthetic(name: str, options: str, seed: int = 0, ud: bool = False,
+                   ud_split: str = "dev") -> None:
+    """Render, degrade and OCR pages of held-out documents (or of UD VTB text, never
+    trained on: the dev split for the benchmark, the train split for tune.py's dev set),
+    one page per document; another ``seed`` picks other documents (benchmarks/tune.py's
+    dev sets)."""
+    where = ["--corpora", str(ud_corpus(ud_split)), "--split", "train", "--sources", "ud"] \
+        if ud else ["--split", "heldout"]
     if not ud and "--sources" not in options:
         options += " --sources legal,wiki --docs 12 --max-lines 300"
     cmd = [sys.executable, str(ROOT / "scripts" / "make_synthetic.py"), *where,
@@ -126,21 +128,22 @@ def make_synthetic(name: str, options: str, seed: int = 0, ud: bool = False) -> 
     subprocess.run(cmd, check=True)
 
 
-def ud_corpus() -> Path:
-    """UD VTB dev sentences as a corpus file make_synthetic can render: documents of 40
-    sentences, paragraphs of 4 (in .cache: corpus text is never committed)."""
-    path = UD_CORPUS / "ud.jsonl.gz"
+def ud_corpus(split: str = "dev") -> Path:
+    """UD VTB sentences of ``split`` as a corpus file make_synthetic can render: documents
+    of 40 sentences, paragraphs of 4 (in .cache: corpus text is never committed)."""
+    folder = UD_CORPUS if split == "dev" else DATA / f"ud-{split}-corpus"
+    path = folder / "ud.jsonl.gz"
     if not path.exists():
-        UD_CORPUS.mkdir(parents=True, exist_ok=True)
-        lines = [line.strip() for line in (UD / "dev.txt").read_text(encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [line.strip() for line in (UD / f"{split}.txt").read_text(encoding="utf-8")
                  .split("\n") if line.strip()]
         with gzip.open(path, "wt", encoding="utf-8") as fh:
             for n, start in enumerate(range(0, len(lines), 40)):
                 doc = lines[start:start + 40]
                 text = "\n".join(" ".join(doc[k:k + 4]) for k in range(0, len(doc), 4))
-                fh.write(json.dumps({"source": "ud", "id": f"dev-{n}", "text": text},
+                fh.write(json.dumps({"source": "ud", "id": f"{split}-{n}", "text": text},
                                     ensure_ascii=False) + "\n")
-    return UD_CORPUS
+    return folder
 
 
 def pages_of(path: Path) -> list[tuple[list[str], list[str]]]:

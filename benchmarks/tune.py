@@ -31,7 +31,9 @@ MAKE = {"dev-eng-moderate": "--levels moderate --langs eng",
         "dev-vie-degraded": "--levels heavy --langs vie",
         "dev-vie-clean": "--levels clean --langs vie",
         # News pages (no overlap with run.py's vie-clean-news, seed 0: checked).
-        "dev-vie-clean-news": "--sources news --docs 16 --levels clean --langs vie"}
+        "dev-vie-clean-news": "--sources news --docs 16 --levels clean --langs vie",
+        # UD VTB train sentences (the benchmark's synth-eng-ud renders the dev split).
+        "dev-eng-ud": "--levels moderate --langs eng --docs 12 --max-lines 300"}
 SETS = {"auto": [("seed", SEED), ("dev-eng-moderate", DEV / "dev-eng-moderate")],
         "vie-ocr": [("dev-vie-degraded", DEV / "dev-vie-degraded"),
                     ("dev-vie-clean", DEV / "dev-vie-clean")]}
@@ -40,7 +42,7 @@ WEIGHT_FIELD = {"auto": "lm_weight_auto", "vie-ocr": "lm_weight_vie_ocr"}
 
 def ensure(name: str) -> None:
     if not (DEV / f"{name}.ocr.txt").exists():
-        make_synthetic(name, MAKE[name], seed=7)
+        make_synthetic(name, MAKE[name], seed=7, ud=name.endswith("-ud"), ud_split="train")
 
 
 def main(argv: list[str] | None = None) -> int:

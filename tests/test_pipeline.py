@@ -261,3 +261,22 @@ def test_a_word_no_syllable_spells_is_looked_up_further(observed, meant):
     assert meant in {c.text for c in found}
     near = get_restorer((), replace(DEFAULT, fuzzy_unknown_extra=0)).generator
     assert meant not in {c.text for c in near.for_word(observed, garbled)}
+
+
+def test_a_garbled_document_reads_its_repeated_pairs_alike():
+    """A district plan says "truyền thông" throughout: read twice clearly, the garbled
+    third occurrence, which the language model alone reads "truyền thống sử dụng",
+    follows them; read clearly once only, it does not (one pair is no evidence)."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    third = "- Kénh phwong thirc truyén thong sir dung: trang thong tin dién tir\n"
+    text = ("Nang cao chat lwong cong tac thong tin tuyén truyén va truyén thong.\n"
+            "Phat huy vai tro cua cac co quan bao chi, truyén thong ciia huyén.\n" + third)
+    on, off = get_restorer(()), get_restorer((), replace(DEFAULT, pair_cache_bonus=0.0))
+    assert "thức truyền thông sử dụng" in on.restore(text).text
+    assert "thức truyền thống sử dụng" in off.restore(text).text
+    once = text.replace("truyén thong ciia", "bao chi ciia")
+    assert "thức truyền thống sử dụng" in on.restore(once).text

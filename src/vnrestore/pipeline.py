@@ -208,6 +208,8 @@ class Restorer:
                                strict=True):
                 found[i] = decs
             found = self._consistent(region.paragraphs, part, found, decoder, confidence)
+            if region.params.garble >= self.config.clean_garble:  # garbled: context decides
+                found = self._document_pairs(part, found, decoder, confidence)
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
                 found = self._adapt(region.paragraphs, part, found, decoder, confidence)
             decisions += found
@@ -486,6 +488,34 @@ class Restorer:
                     redo.setdefault(p, {})[k] = best
         return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
 
+    def _document_pairs(self, part: list[tuple[list[Slot], list[Edit]]],
+                        decs: list[list[Decision]], decoder: Decoder, confidence: bool
+                        ) -> list[list[Decision]]:
+        """The decisions, with the word pairs the document reads ``config.pair_cache_min``
+        times or more (a cache of its own bigrams): where a word was read otherwise, a
+        reading that makes such a pair with a neighbour, more often than the word as read
+        does, gets ``config.pair_cache_bonus`` nats, and those paragraphs are decoded
+        again.  Archive documents repeat their phrases: a plan that reads "truyền thông"
+        twice reads the garbled third "truyén thong sir dung" alike, where the language
+        model alone would say "truyền thống sử dụng"."""
+        bonus, least = self.config.pair_cache_bonus, self.config.pair_cache_min
+        if bonus <= 0:
+            return decs
+        read = [[cands[d.choice].text if cands[d.choice].kind == "syllable" else None
+                 for (_, cands), d in zip(slots, ds, strict=True)]
+                for (slots, _), ds in zip(part, decs, strict=True)]
+        seen = Counter(pair for words in read for pair in zip(words, words[1:], strict=False)
+                       if pair[0] and pair[1])
+        redo: dict[int, dict[int, str]] = {}
+        for p, (slots, _) in enumerate(part):
+            words = read[p]
+            for k, (tok, cands) in enumerate(slots):
+                if len(cands) > 1 and tok.kind is Kind.WORD:
+                    best = _cached_reading(cands, words, k, seen, least)
+                    if best is not None:
+                        redo.setdefault(p, {})[k] = best
+        return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
+
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
                    decs: list[list[Decision]], found: list[tuple[int, int]],
                    decoder: Decoder, least: int) -> bool:
@@ -713,6 +743,25 @@ def _prefer(redo: dict[int, dict[int, str]], part: list[tuple[list[Slot], list[E
     for p, k in where:
         if part[p][0][k][1][decs[p][k].choice].text != best:
             redo.setdefault(p, {})[k] = best
+
+
+def _cached_reading(cands: Sequence[Candidate], words: list[str | None], k: int,
+                    seen: Counter, least: int) -> str | None:
+    """The reading of position ``k`` that makes, with a neighbour as read, the pair the
+    document reads most often: at least ``least`` times and more often than the word as
+    read makes it; None when there is none."""
+    now, best, most = words[k], None, 0
+    for other, left in ((k - 1, True), (k + 1, False)):
+        near = words[other] if 0 <= other < len(words) else None
+        if near is None:
+            continue
+        floor = max(least, seen[(near, now) if left else (now, near)] + 1) if now else least
+        for c in cands:
+            if c.kind == "syllable" and c.text != now:
+                n = seen[(near, c.text) if left else (c.text, near)]
+                if n >= floor and n > most:
+                    best, most = c.text, n
+    return best
 
 
 def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
