@@ -243,6 +243,12 @@ def test_a_clean_pages_tone_slips_reach_the_language_model():
     assert "cũng đề nghị hai" in restorer.restore(text, params=page).text
     narrow = get_restorer((), replace(DEFAULT, channel_beam=7.0))
     assert "cũng để nghị hai" in narrow.restore(text, params=page).text
+    # Typed text (misread far less often than 1 word in 1,000) keeps the narrow beam:
+    # what it writes is as meant.
+    typed = ChannelParams(drop=0.00056, garble=0.00056, lang="vie")
+    assert {c.text for c in restorer.generator.for_word("chuyến", typed)} == {"chuyến"}
+    wide = get_restorer((), replace(DEFAULT, clean_beam=DEFAULT.channel_beam)).generator
+    assert "chuyển" in {c.text for c in wide.for_word("chuyến", typed)}
 
 
 @pytest.mark.parametrize("observed, meant", [("duge", "được"), ("tiv", "từ"),

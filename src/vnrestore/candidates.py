@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .channel import ChannelParams, observed_form, readings, skeleton
 from .config import DEFAULT, RestoreConfig
+from .detect import reading
 from .vietnamese import place_tone, strip_marks
 
 WORD_CACHE = 100_000  # words whose candidates are kept, per channel estimate
@@ -198,24 +199,25 @@ class CandidateGenerator:
         reach = 2 if params.garble >= cfg.clean_garble else \
             int(skeleton(observed) not in self.inventory.by_skeleton)
         syllables, unigram = self._syllable_table(observed, reach)
+        width = self._beam(params)
         if not syllables:
-            return tuple(self._prune(out))
+            return tuple(self._prune(out, width))
         costs = params.costs(observed, syllables)
-        # _prune keeps, of the readings within channel_beam of the best, the likeliest
-        # few; most of a garbled word's hundreds fall outside, so they are chosen here on
+        # _prune keeps, of the readings within the beam of the best, the likeliest few;
+        # most of a garbled word's hundreds fall outside, so they are chosen here on
         # arrays and only the few that can survive become Candidates (same result).
-        beam = min(costs.min(), *(c.channel + c.prior for c in out)) + cfg.channel_beam
+        beam = min(costs.min(), *(c.channel + c.prior for c in out)) + width
         sel = np.array([i for i in np.flatnonzero(costs <= beam).tolist()
                         if syllables[i] != plain], dtype=np.intp)
         if not len(sel):
-            return tuple(self._prune(out))
+            return tuple(self._prune(out, width))
         floor = min(costs[sel].min(), *(c.channel + c.prior for c in out))
-        sel = sel[costs[sel] <= floor + cfg.channel_beam]
+        sel = sel[costs[sel] <= floor + width]
         rank = costs[sel] + cfg.prune_freq_weight * unigram[sel]
         sel = np.sort(sel[np.argsort(rank, kind="stable")[: cfg.max_candidates - 1]])
         out += [Candidate(syllables[i], syllables[i], c)
                 for i, c in zip(sel.tolist(), costs[sel].tolist(), strict=True)]
-        return tuple(self._prune(out, floor))
+        return tuple(self._prune(out, width, floor))
 
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
     def _syllable_table(self, observed: str, reach: int) -> tuple[tuple[str, ...], np.ndarray]:
@@ -283,10 +285,18 @@ class CandidateGenerator:
             for syl in self._syllables(token, 0):
                 out.append(Candidate(syl, syl, params.cost(token, syl) + cfg.number_reading_cost,
                                      0.0))
-        return self._prune(out)
+        return self._prune(out, self._beam(params))
 
-    def _prune(self, cands: list[Candidate], floor: float | None = None) -> list[Candidate]:
-        """Keep the identity and the best few readings within the beam of the best
+    def _beam(self, params: ChannelParams) -> float:
+        """How far behind the best reading a candidate is still decoded: typed text
+        (the clean reading) is held to a narrower beam than OCR output."""
+        cfg = self.config
+        clean = reading(params.lang, params.drop, params.garble, cfg.clean_garble) == "clean"
+        return cfg.clean_beam if clean else cfg.channel_beam
+
+    def _prune(self, cands: list[Candidate], beam: float, floor: float | None = None
+               ) -> list[Candidate]:
+        """Keep the identity and the best few readings within ``beam`` of the best
         (``floor``: the best cost, when the caller dropped readings already)."""
         cfg = self.config
 
@@ -297,6 +307,6 @@ class CandidateGenerator:
         if floor is None:
             floor = min(head.channel + head.prior, *(c.channel + c.prior for c in rest)) \
                 if rest else 0.0
-        kept = [c for c in rest if c.channel + c.prior <= floor + cfg.channel_beam]
+        kept = [c for c in rest if c.channel + c.prior <= floor + beam]
         return [head, *kept[: cfg.max_candidates - 1]]
 

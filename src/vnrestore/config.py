@@ -26,7 +26,13 @@ class RestoreConfig:
     #: Readings kept per token after pruning.  Dev: 6 / 8 lost 1.5 / 0.4 points on the
     #: seed, 10 lost 0.2 on synthetic eng-OCR.
     max_candidates: int = 12
-    #: Beyond this many nats worse than the best reading a candidate is not decoded.
+    #: Beyond this many nats worse than the best reading a candidate is not decoded
+    #: (clean_beam in text read as typed, channel_beam in OCR output and stripped text).
+    #: Typed text is left as written: its misreading rate is estimated at 10^-4 to
+    #: 6 x 10^-4, where a change costs 7.4-9.2 nats, so a beam of 7 leaves no change
+    #: (the held-out correct news set, whose estimate is 5.6 x 10^-4, had 4 words changed
+    #: at 8.5 and none at 7: "chuyến" -> "chuyển" among them).
+    clean_beam: float = 7.0
     #: In Tesseract-vie output every change costs -ln(misreading rate) (5.8 nats at the
     #: 0.3% of a clean page) before its confusion is priced, so 7 left ~1 nat for the
     #: confusion and dropped readings the language model wanted ("để nghị" ->
