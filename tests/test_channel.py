@@ -73,10 +73,12 @@ def test_vector_dp_equals_the_dp_written_out(lang):
     from vnrestore.channel import distance_many, get_model
 
     model = get_model(lang)
-    trues = ("đối", "nghiêng", "a", "của", "lượng", "x€y", "ω", "trường", "ươ")
+    trues = ("đối", "nghiêng", "a", "của", "lượng", "x€y", "ω", "trường", "ươ", "")
     for observed in ("d6i", "ciia", "nghieng", "tnrdng", "lwong", "", "€"):
         got = distance_many(model, observed, trues).tolist()
         assert got == pytest.approx([_pair_distance(model, observed, t) for t in trues])
+        assert distance_many(model, observed, ("",)).tolist() == \
+            pytest.approx([_pair_distance(model, observed, "")])
 
 
 def test_readings_of_a_marked_syllable_are_probabilities():

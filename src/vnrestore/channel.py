@@ -377,7 +377,7 @@ def _char_ids(trues: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     codes = np.frombuffer("".join(trues).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, trues), dtype=np.intp, count=len(trues))
     table = _CODE_IDS
-    if codes.max() >= len(table) or not table[codes].all():
+    if len(codes) and (codes.max() >= len(table) or not table[codes].all()):
         table = _number(codes)
     ids = np.zeros((len(trues), int(lengths.max())), dtype=np.intp)
     row = np.repeat(np.arange(len(trues)), lengths)
