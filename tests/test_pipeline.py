@@ -286,3 +286,25 @@ def test_a_garbled_document_reads_its_repeated_pairs_alike():
     assert "thức truyền thống sử dụng" in off.restore(text).text
     once = text.replace("truyén thong ciia", "bao chi ciia")
     assert "thức truyền thống sử dụng" in on.restore(once).text
+
+
+def test_ocr_without_vietnamese_misreads_the_case_of_same_shaped_letters():
+    """C O S V W X Z are their small letters enlarged: in garbled text a capital of
+    theirs inside a sentence is a small letter when the word is seldom capitalized there
+    ("xem Xét" -> "xem xét"), and "BO" among small letters is "Bộ"; names keep their
+    capitals ("Thường Xuân"), and so does typed text."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    text = ("Tham muu UBND huyén xem Xét, b6 tri kinh phi dam bao viéc thyc hién ké hoach.\n"
+            "Lé héi Phat gido lén nhat trong déng bang Bac BO voi cac nghi lé truyén théng.\n"
+            "Ngoai ra Ong con c6 sé thich viét thu phap tai huyén Thudng Xuan.\n")
+    on = get_restorer(()).restore(text).text
+    assert "xem xét, bố trí" in on and "Bắc Bộ với" in on and "Ngoài ra ông còn" in on
+    assert "huyện Thường Xuân" in on
+    off = get_restorer((), replace(DEFAULT, case_share_max=0.0)).restore(text).text
+    assert "xem Xét" in off and "Bắc BỘ" in off
+    typed = "Tham mưu UBND huyện xem Xét, bố trí kinh phí đảm bảo việc thực hiện kế hoạch."
+    assert get_restorer(()).restore(typed).text == typed

@@ -41,7 +41,7 @@ from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
 from .tokenize import Kind, Token, neighbour, tokenize
-from .vietnamese import is_syllable
+from .vietnamese import is_syllable, strip_marks
 
 if TYPE_CHECKING:
     from .ocr import WordChoices
@@ -143,6 +143,7 @@ class Restorer:
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._tokens: list[Token] = []
         self._coded: set[str] = set()
+        self._cases: dict[int, str] = {}  # token start -> "title" | "lower" (see _meant_case)
         self._spelled: dict[str, str] | None = None
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
 
@@ -184,6 +185,7 @@ class Restorer:
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
         self._tokens, self._spelled = tokens, None  # spellings made when first needed
+        self._cases = {}
         # Abbreviations the text writes inside its codes ("57-KL/TW"), as written there.
         self._coded = {t.text for t in tokens if t.code and t.kind is Kind.WORD
                        and len(t.text) >= 2 and t.text.isupper()}
@@ -322,10 +324,17 @@ class Restorer:
         # are read, not as the word of the same letters is.
         names_shifted = params.lang != "vie" and params.garble < self.config.clean_garble \
             and self.config.name_prior > 0
+        # OCR without Vietnamese confuses the case of c o s v w x z, whose capitals are
+        # their small letters enlarged: their case is decided after decoding.
+        recase = params.garble >= self.config.clean_garble and self.config.case_share_max > 0
         for i, tok in enumerate(paragraph):
             kind, text = tok.kind, tok.text
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
                 continue
+            if recase and kind is Kind.WORD and text[0] in _SAME_SHAPE_CAPITALS | _PLAIN_CAPITALS:
+                shape = _case_shape(paragraph, i)
+                if shape is not None:
+                    self._cases[tok.start] = shape
             if text[0] in HEADING_FIRST and kind in (Kind.WORD, Kind.PUNCT):
                 numeral = heading_numeral(paragraph, i)
                 if numeral is not None:
@@ -606,11 +615,28 @@ class Restorer:
     def _changed(self, slots: list[Slot], decisions: Sequence[Decision], style: str
                  ) -> Iterable[tuple[Token, Sequence[Candidate], Decision, str]]:
         """(token, candidates, decision, output) of every slot whose output differs."""
-        render = self.render
+        render, cases = self.render, self._cases
         for (tok, cands), dec in zip(slots, decisions, strict=True):
-            out = render(cands[dec.choice], tok.text, style)
+            chosen = cands[dec.choice]
+            shape = cases.get(tok.start) if cases else None
+            out = render(chosen, tok.text if shape is None else
+                         self._meant_case(tok.text, shape, chosen), style)
             if out != tok.text:
                 yield tok, cands, dec, out
+
+    def _meant_case(self, text: str, shape: str, chosen: Candidate) -> str:
+        """``text`` in the case its writer meant: "title" for an all-capital word whose
+        capitals after the first may be small letters misread ("BO" on a line of small
+        letters is "Bộ"); "lower" for a capitalized word inside a sentence whose first
+        capital may be a small letter misread, when its reading is seldom written
+        capitalized there ("xem Xét" is "xem xét", "huyện Xuân" stays)."""
+        if chosen.kind != "syllable":
+            return text
+        if shape == "title":
+            return text[0] + text[1:].lower()
+        share = _capitalized().get(chosen.text, 0) / \
+            max(self.generator.inventory.counts.get(chosen.text, 0), 1)
+        return text.lower() if share < self.config.case_share_max else text
 
 
 def _paras(tokens: list[Token], config: RestoreConfig) -> list[Para]:
@@ -729,6 +755,52 @@ def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable
             append = paragraph.append
     if paragraph:
         yield paragraph
+
+
+# Capitals that are their small letters enlarged (OCR confuses their case), and the rest.
+_SAME_SHAPE_CAPITALS = frozenset("COSVWXZ")
+_PLAIN_CAPITALS = frozenset("ABDEFGHIJKLMNPQRTUY")
+
+
+def _case_shape(paragraph: list[Token], i: int) -> str | None:
+    """How the case of word ``i`` may have been misread: "title" (all capitals, those
+    after the first all of the same shape as their small letters, next to words in small
+    letters), "lower" (a capitalized word after a word or comma on its line, its capital
+    of that shape), or None."""
+    text = paragraph[i].text
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        rest = {strip_marks(c) for c in letters[1:]}
+        if rest <= _SAME_SHAPE_CAPITALS and _among_small_letters(paragraph, i):
+            return "title"
+        return None
+    if text[0] in _SAME_SHAPE_CAPITALS and not any(c.isupper() for c in text[1:]) \
+            and _mid_line(paragraph, i):
+        return "lower"
+    return None
+
+
+def _mid_line(paragraph: list[Token], i: int) -> bool:
+    """Is token ``i`` inside a sentence and not in a name: after a word in small letters,
+    a number or a comma on its own line (a line may start a sentence, a list item or a
+    heading where the line before has no full stop), and not before a capitalized word
+    ("Quả Cảm", "bộ Vũ Ninh")?"""
+    tok = paragraph[i]
+    before, after = neighbour(paragraph, i, -1), neighbour(paragraph, i, 1)
+    if before is None or before.line != tok.line or not (
+            before.text == "," or before.kind is Kind.NUMBER or
+            (before.kind is Kind.WORD and before.text.islower())):
+        return False
+    return after is None or after.line != tok.line or not after.text[:1].isupper()
+
+
+def _among_small_letters(paragraph: list[Token], i: int) -> bool:
+    """Is a word next to token ``i`` (on either side) written in small letters?"""
+    for step in (-1, 1):
+        near = neighbour(paragraph, i, step)
+        if near is not None and near.kind is Kind.WORD and near.text.islower():
+            return True
+    return False
 
 
 _SENTENCE_OPENERS = frozenset('.!?…:;"“”«»(–—-')
@@ -866,21 +938,30 @@ def _between_words(paragraph: list[Token], i: int) -> bool:
         and i + 1 < len(paragraph) and paragraph[i + 1].kind is Kind.SPACE
 
 
-def _name_shift(inventory: Inventory, mass: float) -> dict[str, float]:
-    """ln P(syllable | skeleton, capitalized inside a sentence) - ln P(syllable |
-    skeleton), the first smoothed toward the second with ``mass`` pseudo-counts
-    (lexicons/capitalized.tsv; a skeleton seldom capitalized barely moves)."""
+@lru_cache(maxsize=1)
+def _capitalized() -> dict[str, int]:
+    """Times each syllable is written capitalized inside a sentence in the corpora
+    (lexicons/capitalized.tsv; empty without the file)."""
     from .data import lexicon_dir
 
     caps: dict[str, int] = {}
     path = lexicon_dir() / "capitalized.tsv"
-    if not path.exists():
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                syl, _, n = line.rstrip("\n").partition("\t")
+                if n and not syl.startswith("#"):
+                    caps[syl] = int(n)
+    return caps
+
+
+def _name_shift(inventory: Inventory, mass: float) -> dict[str, float]:
+    """ln P(syllable | skeleton, capitalized inside a sentence) - ln P(syllable |
+    skeleton), the first smoothed toward the second with ``mass`` pseudo-counts
+    (lexicons/capitalized.tsv; a skeleton seldom capitalized barely moves)."""
+    caps = _capitalized()
+    if not caps:
         return {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            syl, _, n = line.rstrip("\n").partition("\t")
-            if n and not syl.startswith("#"):
-                caps[syl] = int(n)
     out: dict[str, float] = {}
     for group in inventory.by_skeleton.values():
         total = sum(inventory.counts[s] for s in group)
