@@ -308,3 +308,6 @@ def test_ocr_without_vietnamese_misreads_the_case_of_same_shaped_letters():
     assert "xem Xét" in off and "Bắc BỘ" in off
     typed = "Tham mưu UBND huyện xem Xét, bố trí kinh phí đảm bảo việc thực hiện kế hoạch."
     assert get_restorer(()).restore(typed).text == typed
+    # K is not among them: a document's title keeps its capital.
+    title = "tuyén truyén va trién khai thuc hién Két luan s6 57-KL/TW cta Bo Chinh tri vé"
+    assert "thực hiện Kết luận số 57-KL/TW" in get_restorer(()).restore(title).text

@@ -178,15 +178,15 @@ class RestoreConfig:
     pair_cache_bonus: float = 2.0
     pair_cache_min: int = 2
     #: OCR misreads the case of c o s v w x z (their capitals are the small letters
-    #: enlarged) and k.  In garbled text, a capitalized word after a small-letter word, a
+    #: enlarged).  In garbled text, a capitalized word after a small-letter word, a
     #: number or a comma on its line, and not before a capitalized word, whose capital is
     #: one of them, is written in small letters when its reading is written capitalized
     #: inside a sentence less than this share of the time in the corpora
     #: (lexicons/capitalized.tsv: "xét" 0.2%, "ông" 1.1%, "Xuân" 79%); an all-capital word
     #: whose letters after the first are all such letters, next to a word in small
     #: letters, is written in title case ("Bac BO voi" -> "Bắc Bộ với").  Dev, against
-    #: off: seed 97.64 -> 97.74, eng-moderate 96.41 -> 96.49, eng-UD 87.18 -> 87.26,
-    #: vie-degraded 93.46 -> 93.66, others identical; 0.05 and 0.1 a little less (more
+    #: off: seed 97.64 -> 97.74, eng-moderate 96.41 -> 96.49, eng-UD 87.18 -> 87.21,
+    #: vie-degraded 93.46 -> 93.61, others identical; 0.05 and 0.1 a little less (more
     #: rare capitalized words lowered).  Word starts of a line were lowered too at first:
     #: eng-moderate lost 0.30 (list items and headings follow lines without a full stop).
     #: 0: off.
