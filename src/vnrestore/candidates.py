@@ -231,6 +231,7 @@ class CandidateGenerator:
 
     @lru_cache(maxsize=20000)  # noqa: B019 - one generator per model, lives as long
     def _skeleton_table(self, skel: str) -> tuple[list[str], np.ndarray]:
+        """The syllables of one skeleton and their unigram costs."""
         syllables = self.inventory.by_skeleton[skel]
         return syllables, np.array([self._unigram_cost(s) for s in syllables])
 

@@ -377,12 +377,13 @@ def _char_ids(trues: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     codes = np.frombuffer("".join(trues).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, trues), dtype=np.intp, count=len(trues))
     table = _CODE_IDS
-    if len(codes) and (codes.max() >= len(table) or not table[codes].all()):
-        table = _number(codes)
+    found = table[codes] if not len(codes) or codes.max() < len(table) else None
+    if found is None or not found.all():  # a character priced for the first time
+        found = _number(codes)[codes]
     ids = np.zeros((len(trues), int(lengths.max())), dtype=np.intp)
     row = np.repeat(np.arange(len(trues)), lengths)
     col = np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    ids[row, col] = table[codes]
+    ids[row, col] = found
     return ids, lengths
 
 

@@ -331,7 +331,7 @@ class Restorer:
             kind, text = tok.kind, tok.text
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
                 continue
-            if recase and kind is Kind.WORD and text[0] in _SAME_SHAPE_CAPITALS | _PLAIN_CAPITALS:
+            if recase and kind is Kind.WORD and text[0].isupper():
                 shape = _case_shape(paragraph, i)
                 if shape is not None:
                     self._cases[tok.start] = shape
@@ -757,12 +757,11 @@ def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable
         yield paragraph
 
 
-# Capitals that are their small letters enlarged (OCR confuses their case), and the
-# rest.  Not K: dev eng-UD and degraded pages gained 0.05 with it, but a real district
-# plan lost the capital of every "Kết luận số 57-KL/TW" (a document's title; "kết" is
-# capitalized inside 0.5% of the corpora's sentences).
+# Capitals that are their small letters enlarged (OCR confuses their case).  Not K: dev
+# eng-UD and degraded pages gained 0.05 with it, but a real district plan lost the
+# capital of every "Kết luận số 57-KL/TW" (a document's title; "kết" is capitalized
+# inside 0.5% of the corpora's sentences).
 _SAME_SHAPE_CAPITALS = frozenset("COSVWXZ")
-_PLAIN_CAPITALS = frozenset("ABDEFGHIJKLMNPQRTUY")
 
 
 def _case_shape(paragraph: list[Token], i: int) -> str | None:
