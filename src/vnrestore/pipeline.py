@@ -776,7 +776,7 @@ def _case_shape(paragraph: list[Token], i: int) -> str | None:
         if rest <= _SAME_SHAPE_CAPITALS and _among_small_letters(paragraph, i):
             return "title"
         return None
-    if text[0] in _SAME_SHAPE_CAPITALS and not any(c.isupper() for c in text[1:]) \
+    if strip_marks(text[0]) in _SAME_SHAPE_CAPITALS and not any(c.isupper() for c in text[1:]) \
             and _mid_line(paragraph, i):
         return "lower"
     return None
