@@ -186,7 +186,7 @@ class RestoreConfig:
     #: whose letters after the first are all such letters, next to a word in small
     #: letters, is written in title case ("Bac BO voi" -> "Bắc Bộ với").  Dev, against
     #: off: seed 97.64 -> 97.74, eng-moderate 96.41 -> 96.49, eng-UD 87.18 -> 87.21,
-    #: vie-degraded 93.46 -> 93.61, others identical; 0.05 and 0.1 a little less (more
+    #: vie-degraded 93.46 -> 93.64, others identical; 0.05 and 0.1 a little less (more
     #: rare capitalized words lowered).  Word starts of a line were lowered too at first:
     #: eng-moderate lost 0.30 (list items and headings follow lines without a full stop).
     #: 0: off.
