@@ -311,3 +311,25 @@ def test_ocr_without_vietnamese_misreads_the_case_of_same_shaped_letters():
     # K is not among them: a document's title keeps its capital.
     title = "tuyén truyén va trién khai thuc hién Két luan s6 57-KL/TW cta Bo Chinh tri vé"
     assert "thực hiện Kết luận số 57-KL/TW" in get_restorer(()).restore(title).text
+
+
+def test_tesseract_vie_letters_that_no_vietnamese_writes_are_misreadings():
+    """"bï" on a Tesseract-vie page is "bi"; the same word in typed text, and a foreign
+    name that no syllable spells, are kept."""
+    from dataclasses import replace
+
+    from vnrestore.channel import ChannelParams
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+    from vnrestore.vietnamese import has_foreign_letter
+
+    assert has_foreign_letter("bï") and has_foreign_letter("Øresund")
+    assert not has_foreign_letter("Đặng") and not has_foreign_letter("hoà")
+    page = ChannelParams(drop=0.003, garble=0.003, lang="vie")
+    text = "Níu kéo chỉ khiến anh ta cảm thấy bạn thật bï lụy và yếu đuối, như Müller."
+    out = get_restorer(()).restore(text, params=page).text
+    assert "thật bi lụy" in out and "Müller" in out
+    off = get_restorer((), replace(DEFAULT, foreign_letter_cost=0.0)).restore(text, params=page)
+    assert "thật bï lụy" in off.text
+    typed = ChannelParams(drop=0.0001, garble=0.0001, lang="vie")
+    assert get_restorer(()).restore(text, params=typed).text == text

@@ -22,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 from .channel import ChannelParams, observed_form, readings, skeleton
 from .config import DEFAULT, RestoreConfig
 from .detect import reading
-from .vietnamese import place_tone, strip_marks
+from .vietnamese import has_foreign_letter, place_tone, strip_marks
 
 WORD_CACHE = 100_000  # words whose candidates are kept, per channel estimate
 
@@ -250,6 +250,10 @@ class CandidateGenerator:
             # likelier that syllable stripped than a foreign word, in proportion to drop.
             if known and token.isalpha():
                 spelling += cfg.known_skeleton_unk * params.drop
+            # Vietnamese OCR writes a letter neither Vietnamese nor English has ("bï")
+            # by misreading one of its own.
+            if params.lang == "vie" and has_foreign_letter(token):
+                spelling += cfg.foreign_letter_cost
         lm_token = "<abbr>" if len(token) > 1 and token.isupper() else "<unk>"
         return Candidate(token, lm_token, -math.log(1 - params.garble), spelling, "identity")
 

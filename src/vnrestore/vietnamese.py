@@ -176,3 +176,21 @@ def match_case(template: str, word: str) -> str:
     if first.isupper() and not (first == "I" and word[:1] == "l"):
         return word[:1].upper() + word[1:]
     return word
+
+
+# The combining marks Vietnamese writes: grave, acute, circumflex, tilde, breve, hook
+# above, horn, dot below.
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
+
+
+@lru_cache(maxsize=65536)
+def has_foreign_letter(word: str) -> bool:
+    """Does ``word`` have a letter neither Vietnamese nor English writes (ï, ø, ç, ß)?"""
+    for c in word:
+        if c.isascii() or not c.isalpha() or c in "đĐ":
+            continue
+        d = unicodedata.normalize("NFD", c)
+        if not d[0].isascii() or any(m not in _VIETNAMESE_MARKS for m in d[1:]):
+            return True
+    return False
+
