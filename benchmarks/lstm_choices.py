@@ -31,9 +31,10 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
@@ -288,28 +289,31 @@ def ocr_pages(pages: list[DevPage]) -> list[PageRun]:
             im.load()
             image = ocr.preprocess(im)
         seconds = {"preprocess": time.perf_counter() - t0}
-        for mode in (("txt", "choices") if k % 2 == 0 else ("choices", "txt")):
-            t0 = time.perf_counter()
-            if mode == "txt":
-                text = engine.image_to_text(image, "vie")
-            else:
-                text2, choices = engine.image_to_text_and_choices(image, "vie")
-            seconds[mode] = time.perf_counter() - t0
+        text, (text2, choices) = _alternate(k % 2 == 0, seconds, ("txt", "choices"), (
+            engine.image_to_text, engine.image_to_text_and_choices), image)
         if text2 != text:
             raise RuntimeError(f"{p.name}: lstm_choice_mode changed Tesseract's text")
-        for mode in (("hocr", "hocr_choices") if k % 2 == 0 else ("hocr_choices", "hocr")):
-            t0 = time.perf_counter()
-            if mode == "hocr":
-                hocr = engine.image_to_hocr(image, "vie")
-            else:
-                hocr2, hchoices = engine.image_to_hocr_and_choices(image, "vie")
-            seconds[mode] = time.perf_counter() - t0
+        hocr, (hocr2, hchoices) = _alternate(k % 2 == 0, seconds, ("hocr", "hocr_choices"), (
+            engine.image_to_hocr, engine.image_to_hocr_and_choices), image)
         if hocr_lines(hocr2) != hocr_lines(hocr):  # (the temporary image's name differs)
             raise RuntimeError(f"{p.name}: lstm_choice_mode changed Tesseract's hOCR")
         runs.append(PageRun(p, text, choices, seconds, hocr, hchoices))
         say(f"{p.name} ({p.doc}): tesseract {seconds['txt']:.2f} s, with choices "
             f"{seconds['choices']:.2f} s, {len(choices)} words with choices")
     return runs
+
+
+def _alternate(plain_first: bool, seconds: dict[str, float], names: tuple[str, str],
+               reads: tuple[Callable[..., Any], Callable[..., Any]], image: Any
+               ) -> tuple[Any, Any]:
+    """Both Tesseract readings of ``image`` with ``vie`` (without, with the choices), in
+    the order given (it alternates per page), their times in ``seconds`` under ``names``."""
+    out: list[Any] = [None, None]
+    for i in ((0, 1) if plain_first else (1, 0)):
+        t0 = time.perf_counter()
+        out[i] = reads[i](image, "vie")
+        seconds[names[i]] = time.perf_counter() - t0
+    return out[0], out[1]
 
 
 def say(msg: str) -> None:
