@@ -313,6 +313,24 @@ def test_ocr_without_vietnamese_misreads_the_case_of_same_shaped_letters():
     assert "thực hiện Kết luận số 57-KL/TW" in get_restorer(()).restore(title).text
 
 
+def test_a_number_between_garbled_words_is_read_as_the_word_it_stands_for():
+    """OCR without Vietnamese reads "là" as "14": where the language model wants the
+    word, the channel's price for the digits decides; a count stays a number."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    text = ("Ké hoach thwc hién nhiém vu nam 2024 ctia UBND huyén.\n"
+            "Toan huyén c6 14 x4 va 1 thi tran, mdi x4 déu c6 bé phan mét ctra.\n"
+            "Céng tac tuyén truyén 14 trach nhiém ctia cac co quan, don vi.\n")
+    out = get_restorer(()).restore(text).text
+    assert "Toàn huyện có 14 xã và 1 thị trấn" in out
+    assert "tuyên truyền là trách nhiệm" in out
+    dearer = get_restorer((), replace(DEFAULT, number_reading_cost=2.0)).restore(text).text
+    assert "tuyên truyền 14 trách nhiệm" in dearer
+
+
 def test_tesseract_vie_letters_that_no_vietnamese_writes_are_misreadings():
     """"bï" on a Tesseract-vie page is "bi"; the same word in typed text, and a foreign
     name that no syllable spells, are kept."""
