@@ -331,10 +331,12 @@ def test_a_number_between_garbled_words_is_read_as_the_word_it_stands_for():
     assert "tuyên truyền 14 trách nhiệm" in dearer
 
 
-def test_a_symbol_alone_between_garbled_words_is_read_as_the_vowel_it_stands_for():
+def test_a_symbol_standing_for_a_letter_is_read_as_it():
     text = ("Ké hoach thwc hién nhiém vu nam 2024 ctia UBND huyén.\n"
             "Téng hop thong tin dén vdi ngwoi dan ¥ kién déng gop.\n")
     assert "người dân ý kiến đóng góp" in vnrestore.restore(text)
+    glued = text + "Cac co quan, don vi ¢6 trach nhiém béo céo két qua.\n"
+    assert "đơn vị có trách nhiệm" in vnrestore.restore(glued)
 
 
 def test_tesseract_vie_letters_that_no_vietnamese_writes_are_misreadings():

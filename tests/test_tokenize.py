@@ -30,6 +30,14 @@ def test_words_keep_ocr_digits_and_symbols_inside():
         ("word", "dw@ng"), ("word", "s@")]
 
 
+def test_a_cent_sign_read_for_c_may_start_a_word():
+    """OCR without Vietnamese reads the c of "có" as ¢ ("¢6"); alone it stays a symbol,
+    and the other stand-ins (€ ¥ & @) do not start a word: they prefix amounts."""
+    assert kinds("¢6 trach ¢ €5 ¥200") == [
+        ("word", "¢6"), ("word", "trach"), ("punct", "¢"), ("punct", "€"), ("number", "5"),
+        ("punct", "¥"), ("number", "200")]
+
+
 def test_numbers_dates_and_codes():
     tokens = [t for t in tokenize("Số 57-KL/TW ngày 13/9/2023, 42/2022/NĐ-CP") if t.text.strip()]
     code = {t.text for t in tokens if t.code}

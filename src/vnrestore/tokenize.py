@@ -29,12 +29,14 @@ class Token(NamedTuple):  # a tuple: documents have hundreds of thousands of tok
     code: bool = False  # part of a document code such as 57-KL/TW or NĐ-CP
 
 
-# Characters OCR puts inside Vietnamese words in place of marked letters.
+# Characters OCR puts inside Vietnamese words in place of marked letters; at a word's
+# end only the letter-like ones, and at its start only ¢ (for c: "¢6" = có), as € ¥
+# there prefix amounts.
 _JUNK = r"¢€¥£&@’‘'`´\\§"
 _PATTERN = regex.compile(
     rf"""
     (?P<protected>(?:https?://|www\.)[^\s<>"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?P<word>[\p{{L}}\p{{M}}\p{{N}}]+(?:[{_JUNK}]+[\p{{L}}\p{{M}}\p{{N}}]+)*
+  | (?P<word>¢?[\p{{L}}\p{{M}}\p{{N}}]+(?:[{_JUNK}]+[\p{{L}}\p{{M}}\p{{N}}]+)*
              (?:[¢€¥&@](?![\p{{L}}\p{{N}}]))?)
   | (?P<newline>\r\n|\n|\r)
   | (?P<space>[^\S\r\n]+)
