@@ -24,13 +24,13 @@ SOURCES = ("auto", "ocr", "vie-ocr")
 class RestoreConfig:
     # --- candidates (candidates.py) ----------------------------------------------------
     #: Readings kept per token after pruning.  Dev: 6 / 8 lost 1.5 / 0.4 points on the
-    #: seed, 10 lost 0.2 on synthetic eng-OCR.  12 -> 14 once the beam was widened
-    #: (channel_beam 8.5): garbled words whose reading ranked 13th-14th ("theo ddi" =
-    #: dõi, "B4 trí" = Bố) were cut.  Dev: eng-UD 87.56 -> 87.78, seed 97.79 -> 97.84,
-    #: eng-moderate 96.49 -> 96.52, stripped legal/wiki/UD +0.01, none lower; 16-24 gave
-    #: eng-UD up to +0.44 but eng-moderate -0.03 to -0.05 and garbled text 11-60% slower
-    #: (14: +2-4% CPU in a fresh process, interleaved).
-    max_candidates: int = 14
+    #: seed, 10 lost 0.2 on synthetic eng-OCR.  12 -> 13 once the beam was widened
+    #: (channel_beam 8.5): garbled words whose reading ranked 13th were cut ("theo ddi" =
+    #: dõi, "B4 trí" = Bố).  Dev: eng-UD 87.56 -> 87.68, seed 97.79 -> 97.84, stripped
+    #: news +0.01, none lower.  14 gave eng-UD 87.78 but a 1 MB garbled file peaked at 401
+    #: MB (13: 374, 12: 353; budget 400); 16-24 up to 88.00 but eng-moderate -0.03 to
+    #: -0.05 and garbled text 11-60% slower.
+    max_candidates: int = 13
     #: Beyond this many nats worse than the best reading a candidate is not decoded
     #: (clean_beam in text read as clean, channel_beam in OCR output and stripped text).
     #: Text read as clean (typed, or OCR'd well: a misreading rate of 0.001 or less) is
