@@ -269,3 +269,18 @@ def test_committed_abbreviations_are_unambiguous():
     keys = [abbrev_key(r[0]) for r in rows]
     assert len(keys) == len(set(keys))
     assert 100 <= len(rows) <= 500
+
+
+def test_count_files_are_read_one_way(tmp_path):
+    """syllables.tsv and capitalized.tsv share one reader: comments skipped, a missing
+    count is the default, a missing file an error unless it may be missing."""
+    import pytest
+
+    from vnrestore.data import read_counts
+
+    path = tmp_path / "counts.tsv"
+    path.write_text("# SYLLABLE<TAB>count\nnam\t96614\nviệt\n", encoding="utf-8")
+    assert read_counts(path, default=1) == {"nam": 96614, "việt": 1}
+    assert read_counts(tmp_path / "none.tsv", missing_ok=True) == {}
+    with pytest.raises(FileNotFoundError):
+        read_counts(tmp_path / "none.tsv")

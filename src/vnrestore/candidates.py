@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .channel import ChannelParams, observed_form, readings, skeleton
 from .config import DEFAULT, RestoreConfig
+from .data import read_counts
 from .detect import reading
 from .vietnamese import has_foreign_letter, place_tone, strip_marks
 
@@ -55,13 +56,7 @@ class Inventory:
     def load(cls, path: Path) -> Inventory:
         """The build writes only valid syllables, once each (tested): no checks here,
         as this is start-up time."""
-        counts: dict[str, int] = {}
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                syl, _, n = line.rstrip("\n").partition("\t")
-                if syl:
-                    counts[syl] = int(n or 1)
-        return cls(counts)
+        return cls(read_counts(path, default=1))
 
 
 def _choice_spellings(symbols: Sequence[Sequence[tuple[str, float]]], min_conf: float,
@@ -134,7 +129,6 @@ class CandidateGenerator:
     def _unigram_cost(self, syl: str) -> float:
         return self._log_total - math.log(self.inventory.counts.get(syl, 0) + 1)
 
-    @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
     def _bases(self, observed: str, reach: int) -> tuple[str, ...]:
         """Skeletons of the known syllables the token may stand for, likeliest first (the
         same skeleton, then OCR readings, then fuzzy matches by distance): equal-cost
@@ -154,11 +148,6 @@ class CandidateGenerator:
                                     score_cutoff=cutoff, limit=30)
             bases += [base for base, _, _ in sorted(fuzzy, key=lambda m: (m[1], m[0]))]
         return tuple(dict.fromkeys(bases))
-
-    def _syllables(self, observed: str, reach: int) -> tuple[str, ...]:
-        """The known syllables of ``_bases``, in its order."""
-        known = self.inventory.by_skeleton
-        return tuple(s for b in self._bases(observed, reach) for s in known[b])
 
     def for_word(self, token: str, params: ChannelParams, *, code: bool = False
                  ) -> tuple[Candidate, ...]:
@@ -221,8 +210,9 @@ class CandidateGenerator:
 
     @lru_cache(maxsize=200000)  # noqa: B019 - one generator per model, lives as long
     def _syllable_table(self, observed: str, reach: int) -> tuple[tuple[str, ...], np.ndarray]:
-        """``_syllables`` with each one's unigram cost (as _prune ranks by it), joined
-        from per-skeleton parts: a garbled word reaches hundreds of syllables."""
+        """The known syllables of ``_bases``, in its order, with each one's unigram cost
+        (as _prune ranks by it), joined from per-skeleton parts: a garbled word reaches
+        hundreds of syllables."""
         parts = [self._skeleton_table(b) for b in self._bases(observed, reach)]
         if not parts:
             return (), np.zeros(0)
@@ -287,7 +277,7 @@ class CandidateGenerator:
         out = [Candidate(token, "<num>", 0.0, 0.0, "number")]
         cfg = self.config
         if len(token) <= 2 and params.garble > cfg.number_garble_min:
-            for syl in self._syllables(token, 0):
+            for syl in self._syllable_table(token, 0)[0]:
                 out.append(Candidate(syl, syl, params.cost(token, syl) + cfg.number_reading_cost,
                                      0.0))
         return self._prune(out, self._beam(params))

@@ -32,3 +32,18 @@ def lexicon_dir() -> Path:
         raise FileNotFoundError(f"vnrestore's data is missing from the installation "
                                 f"({found}); reinstall vnrestore")
     return found
+
+
+def read_counts(path: Path, default: int = 0, *, missing_ok: bool = False) -> dict[str, int]:
+    """A ``WORD<TAB>COUNT`` file of lexicons/ (syllables.tsv, capitalized.tsv) as a dict;
+    ``#`` lines are comments, a missing count is ``default``.  A missing file is an error
+    unless ``missing_ok`` (then: empty)."""
+    counts: dict[str, int] = {}
+    if missing_ok and not path.exists():
+        return counts
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            word, _, n = line.rstrip("\n").partition("\t")
+            if word and not word.startswith("#"):
+                counts[word] = int(n or default)
+    return counts

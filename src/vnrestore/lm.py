@@ -34,6 +34,7 @@ from typing import Protocol
 import numpy as np
 import regex
 
+from .data import read_counts
 from .vietnamese import is_syllable, place_tone
 
 UNK, BOS, EOS, NUM = "<unk>", "<s>", "</s>", "<num>"
@@ -172,7 +173,7 @@ class LanguageModel:
     def count(self, syllable: str) -> int:
         """Training count of a syllable (from syllables.tsv), 0 when not in the inventory."""
         if self._counts is None:
-            self._counts = _read_counts(self.directory / "syllables.tsv")
+            self._counts = read_counts(self.directory / "syllables.tsv", missing_ok=True)
         return self._counts.get(syllable, 0)
 
     def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -330,17 +331,6 @@ class _Values:
 
     def all(self) -> np.ndarray:
         return self[np.arange(len(self.values))]
-
-
-def _read_counts(path: pathlib.Path) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    if path.exists():
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                syl, _, n = line.rstrip("\n").partition("\t")
-                if syl:
-                    counts[syl] = int(n or 0)
-    return counts
 
 
 @functools.lru_cache(maxsize=1)

@@ -946,17 +946,9 @@ def _between_words(paragraph: list[Token], i: int) -> bool:
 def _capitalized() -> dict[str, int]:
     """Times each syllable is written capitalized inside a sentence in the corpora
     (lexicons/capitalized.tsv; empty without the file)."""
-    from .data import lexicon_dir
+    from .data import lexicon_dir, read_counts
 
-    caps: dict[str, int] = {}
-    path = lexicon_dir() / "capitalized.tsv"
-    if path.exists():
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                syl, _, n = line.rstrip("\n").partition("\t")
-                if n and not syl.startswith("#"):
-                    caps[syl] = int(n)
-    return caps
+    return read_counts(lexicon_dir() / "capitalized.tsv", missing_ok=True)
 
 
 def _name_shift(inventory: Inventory, mass: float) -> dict[str, float]:
