@@ -264,3 +264,23 @@ def test_phrase_bonus_bit_set_matches_the_sorted_keys() -> None:
     want = np.array([0.7 if (x, y) in pairs else 0.0
                      for x, y in zip(a.tolist(), b.tolist(), strict=True)])
     assert np.array_equal(fast, want) and np.array_equal(slow, want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_context_costs_are_the_local_scores_less_the_candidate_cost(seed: int) -> None:
+    """What the document cache asks before decoding a word again: the context part of a
+    reading's local score, neighbours as decoded, as the decisions report it."""
+    rng = np.random.default_rng(seed)
+    lm = ToyLM(seed)
+    bonus = {(int(a), int(b)): 0.7 for a, b in rng.integers(3, VOCAB, size=(10, 2))}
+    decoder = Decoder(lm, bonus, 0.7, lm_weight=1.3, prune=False)  # every reading scored
+    lattice = _lattice(rng, 7, 4)
+    decisions = decoder.decode_many([lattice])[0]
+    read = [BOS, BOS, *(lm.id(lattice[t][d.choice].lm_token) for t, d in
+                        enumerate(decisions)), EOS, BOS]
+    term = [False, False, *[True] * len(lattice), True, False]
+    for t, d in enumerate(decisions):
+        window = np.array([[*read[t:t + 2], lm.id(c.lm_token), *read[t + 3:t + 5]]
+                           for c in lattice[t]], dtype=np.int64)
+        right = np.array([term[t + 3:t + 5]] * len(lattice[t]), dtype=bool)
+        assert decoder.context_costs(window, right) == pytest.approx(d.lm, abs=1e-9)

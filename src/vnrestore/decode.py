@@ -428,6 +428,24 @@ class Decoder:
                        np.array(types + [0, 0], dtype=np.int64))
         return chain, np.flatnonzero(kind == 1)
 
+    def readings(self, cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """(LM ids, costs) of one position's candidates, as the search weighs them."""
+        ids, costs, _ = self._arrays(cands)
+        return ids, costs
+
+    def context_costs(self, window: np.ndarray, term: np.ndarray) -> np.ndarray:
+        """The context part of the local score (as ``Decision.lm``) of the middle id of
+        each row of ``window`` (n x 5 LM ids: two neighbours either side as decoded);
+        ``term`` (n x 2): whether each right neighbour has an LM term (not the padding
+        past a paragraph's end)."""
+        a2, a1, x, n1, n2 = window.T
+        radix = int(window.max()) + 1
+        lp = -self.lm_weight * self._lm_part(
+            self.lm.logprob, radix, np.concatenate([a2, a1, x]),
+            np.concatenate([a1, x, n1]), np.concatenate([x, n1, n2])).reshape(3, -1)
+        out = lp[0] + np.where(term[:, 0], lp[1], 0.0) + np.where(term[:, 1], lp[2], 0.0)
+        return out - self._bonus(a1, x) - np.where(term[:, 0], self._bonus(x, n1), 0.0)
+
     def _arrays(self, cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray, int]:
         """(LM ids, costs, type) of one position's candidates.  Computed once per shared
         tuple (the generator hands every occurrence of a word the same one): a document's

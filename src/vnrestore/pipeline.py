@@ -33,15 +33,19 @@ from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .decode import Decision, Decoder
 from .detect import Features, features, reading
+from .doccache import cache_gains
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
-from .lm import PUNCT, LanguageModelLike
+from .lm import BASE_TOKENS, BOS_ID, EOS_ID, PUNCT, LanguageModelLike
 from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
 from .tokenize import Kind, Token, neighbour, tokenize
 from .vietnamese import is_syllable, strip_marks
+
+# LM ids from here on are words (below: specials, punctuation, <abbr>).
+FIRST_WORD_ID = len(BASE_TOKENS)
 
 if TYPE_CHECKING:
     from .ocr import WordChoices
@@ -214,6 +218,8 @@ class Restorer:
             found = self._consistent(region.paragraphs, part, found, decoder, confidence)
             if region.params.garble >= self.config.clean_garble:  # garbled: context decides
                 found = self._document_pairs(part, found, decoder, confidence)
+            elif region.params.lang != "vie":  # marks stripped: the topic decides
+                found = self._document_words(part, found, decoder, confidence)
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
                 found = self._adapt(region.paragraphs, part, found, decoder, confidence)
             decisions += found
@@ -526,6 +532,43 @@ class Restorer:
                     if best is not None:
                         redo.setdefault(p, {})[k] = best
         return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
+
+    def _document_words(self, part: list[tuple[list[Slot], list[Edit]]],
+                        decs: list[list[Decision]], decoder: Decoder, confidence: bool
+                        ) -> list[list[Decision]]:
+        """The decisions, with a cache of the document's own words (``doccache``): each
+        reading gains what the readings within ``config.word_cache_window`` words say
+        for it, and the positions whose reading that could change, their neighbours as
+        decoded, are decoded again with the words around them."""
+        cfg = self.config
+        doc = _Decoded.of(part, decs, decoder)
+        if cfg.word_cache_weight <= 0 or doc is None:
+            return decs
+        gain = cache_gains(doc.read, doc.cand, doc.owner, doc.chosen, self._id_counts,
+                           weight=cfg.word_cache_weight, window=cfg.word_cache_window,
+                           least=cfg.word_cache_min, first_word=FIRST_WORD_ID)
+        changed: dict[int, list[int]] = {}
+        for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
+            p, k = doc.place[i]
+            tok, cands = part[p][0][k]
+            gains = gain[doc.first[i]:doc.first[i] + len(cands)].tolist()
+            part[p][0][k] = (tok, tuple(replace(c, prior=c.prior - g) if g else c
+                                        for c, g in zip(cands, gains, strict=True)))
+            changed.setdefault(p, []).append(k)
+        if not changed:
+            return decs
+        return _search_near(part, decs, changed, decoder, confidence, cfg.word_cache_reach)
+
+    @cached_property
+    def _id_counts(self) -> np.ndarray:
+        """Corpus count + 1 of the syllable of each LM id (1 for the others)."""
+        counts = self.generator.inventory.counts
+        ids = self.lm.ids(list(counts))
+        out = np.ones(int(ids.max(initial=FIRST_WORD_ID)) + 1)
+        known = ids >= FIRST_WORD_ID
+        out[ids[known]] += np.fromiter(counts.values(), dtype=np.float64,
+                                       count=len(counts))[known]
+        return out
 
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
                    decs: list[list[Decision]], found: list[tuple[int, int]],
@@ -906,6 +949,125 @@ def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
     for p, new in zip(changed, again, strict=True):
         decs[p] = new
     return decs
+
+
+class _Decoded(NamedTuple):
+    """A document as decoded, as arrays: the LM id read at every position (each
+    paragraph padded as the decoder pads it), and the readings offered at every
+    ambiguous word."""
+
+    read: np.ndarray  # LM ids: <s> <s> paragraph </s> <s>, paragraph after paragraph
+    term: np.ndarray  # whether each position of ``read`` has an LM term
+    cand: np.ndarray  # the offered readings' LM ids, word after word
+    costs: np.ndarray  # and their channel + prior costs
+    owner: np.ndarray  # the position in ``read`` of each
+    chosen: np.ndarray  # whether it is the reading decoded there
+    first: np.ndarray  # where each word's readings start in ``cand``
+    place: list[tuple[int, int]]  # each word's (paragraph, slot)
+
+    @classmethod
+    def of(cls, part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
+           decoder: Decoder) -> _Decoded | None:
+        read: list[int] = []
+        term: list[bool] = []
+        offered: list[tuple[np.ndarray, np.ndarray]] = []
+        at: list[int] = []
+        mine: list[int] = []
+        place: list[tuple[int, int]] = []
+        seen: dict[int, tuple[list[int], np.ndarray, np.ndarray]] = {}
+        for p, ((slots, _), ds) in enumerate(zip(part, decs, strict=True)):
+            base = len(read) + 2
+            read += (BOS_ID, BOS_ID)
+            for k, ((tok, cands), d) in enumerate(zip(slots, ds, strict=True)):
+                known = seen.get(id(cands))
+                if known is None:  # once per shared candidate tuple
+                    ids, costs = decoder.readings(cands)
+                    known = seen[id(cands)] = (ids.tolist(), ids, costs)
+                read.append(known[0][d.choice])
+                if len(cands) > 1 and tok.kind is Kind.WORD:
+                    offered.append(known[1:])
+                    at.append(base + k)
+                    mine.append(d.choice)
+                    place.append((p, k))
+            read += (EOS_ID, BOS_ID)
+            term += (False, False, *[True] * len(slots), True, False)
+        if not offered:
+            return None
+        sizes = np.array([len(ids) for ids, _ in offered])
+        first = np.cumsum(sizes) - sizes
+        chosen = np.zeros(int(sizes.sum()), dtype=bool)
+        chosen[first + np.array(mine)] = True
+        return cls(np.array(read, dtype=np.int64), np.array(term, dtype=bool),
+                   np.concatenate([ids for ids, _ in offered]),
+                   np.concatenate([costs for _, costs in offered]),
+                   np.repeat(np.array(at, dtype=np.int64), sizes), chosen, first, place)
+
+    def movable(self, gain: np.ndarray, decoder: Decoder, floor: float, slack: float
+                ) -> list[int]:
+        """The words (indices into ``place``) where ``gain`` could change the reading:
+        an alternative gains ``floor`` nats or more over the reading decoded, and its
+        local cost, the neighbours as decoded, comes within ``slack`` of that reading's
+        (a change next to it can tip the balance too, as in a two-word name)."""
+        ends = np.r_[self.first[1:], len(self.cand)]
+        lift = np.maximum.reduceat(np.where(self.chosen, -np.inf, gain), self.first) \
+            - gain[self.chosen]
+        words = np.flatnonzero(lift >= floor)
+        if not len(words):
+            return []
+        rows = np.concatenate([np.arange(self.first[i], ends[i]) for i in words])
+        where = self.owner[rows]
+        window = self.read[where[:, None] + np.arange(-2, 3)]
+        window[:, 2] = self.cand[rows]
+        right = self.term[where[:, None] + np.arange(1, 3)]
+        local = self.costs[rows] + decoder.context_costs(window, right) - gain[rows]
+        start = np.cumsum(ends[words] - self.first[words]) - (ends[words] - self.first[words])
+        now = self.chosen[rows]
+        best = np.minimum.reduceat(np.where(now, np.inf, local), start)
+        return words[best < local[now] + slack].tolist()
+
+
+def _search_near(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
+                 changed: dict[int, list[int]], decoder: Decoder, confidence: bool,
+                 reach: int) -> list[list[Decision]]:
+    """The decisions, with the words at most ``reach`` from a changed one (paragraph ->
+    slots) decoded again and the others kept: the same search as over the whole
+    paragraph with those held, at a fraction of its cost.  Searched words two or fewer
+    apart share a trigram, so they are searched together; each run is decoded between
+    its two neighbours on either side as decoded, which hold every term involving it."""
+    runs: list[list[Sequence[Candidate]]] = []
+    where: list[tuple[int, int, list[int]]] = []  # paragraph, run start, searched words
+    one: dict[tuple[int, int], tuple[Candidate]] = {}
+    for p, ks in changed.items():
+        slots, ds = part[p][0], decs[p]
+        live = sorted({j for k in ks for j in range(max(0, k - reach),
+                                                     min(len(slots), k + reach + 1))})
+        groups: list[list[int]] = []
+        for j in live:
+            if groups and j - groups[-1][-1] <= 2:
+                groups[-1].append(j)
+            else:
+                groups.append([j])
+        for group in groups:
+            a, b = max(0, group[0] - 2), min(len(slots), group[-1] + 3)
+            searched = set(group)
+            runs.append([slots[j][1] if j in searched else _alone(slots[j][1], ds[j].choice, one)
+                         for j in range(a, b)])
+            where.append((p, a, group))
+    for (p, a, group), found in zip(where, decoder.decode_many(runs, confidence),
+                                    strict=True):
+        for j in group:
+            decs[p][j] = found[j - a]
+    return decs
+
+
+def _alone(cands: Sequence[Candidate], choice: int,
+           made: dict[tuple[int, int], tuple[Candidate]]) -> tuple[Candidate]:
+    """``(cands[choice],)``, one tuple per shared list and choice: the decoder caches its
+    arrays per tuple, and most context words repeat."""
+    key = (id(cands), choice)
+    if key not in made:
+        made[key] = (cands[choice],)
+    return made[key]
 
 
 def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, float]:
