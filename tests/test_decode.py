@@ -208,34 +208,55 @@ def test_trivial_inputs() -> None:
     assert not math.isnan(out[1].confidence)
 
 
-@pytest.mark.parametrize("confidence", [True, False])
-def test_redecode_searches_again_only_around_changes_and_agrees(monkeypatch,
-                                                                confidence: bool) -> None:
-    # The pipeline's consistency pass lowers a reading's prior at a few positions and
-    # decodes again: only the segments holding them are searched, with the same result.
+def _changed_lattices(rng, lattices, reach):
+    """Two changes per lattice whose positions to search are two apart (they share a
+    trigram), as the pipeline's caches make readings cheaper."""
+    after, changed = [], []
+    for lat in lattices:
+        start = int(rng.integers(0, len(lat) - 2 * reach - 2))
+        new = list(lat)
+        for k in (start, start + 2 * reach + 2):
+            new[k] = tuple(replace(c, prior=c.prior - 4 * rng.random()) for c in lat[k])
+        after.append(new)
+        changed.append([start, start + 2 * reach + 2])
+    return after, changed
+
+
+@pytest.mark.parametrize(("seed", "reach"), [(s, r) for s in range(3) for r in (0, 1, 3)])
+def test_redecode_is_the_search_with_the_words_out_of_reach_held(seed, reach) -> None:
+    """The specification of redecode: decoding each lattice whole with every position
+    further than ``reach`` from a change held at its reading before, and reporting every
+    position as the decoder reports a decoded lattice (its local scores, neighbours as
+    decoded)."""
+    rng = np.random.default_rng(seed)
+    lm = ToyLM(seed)
+    decoder = Decoder(lm, [(5, 6), (7, 3)], 0.7, prune=False)
+    lattices = [[tuple(c) for c in _lattice(rng, int(rng.integers(9, 16)), 3)]
+                for _ in range(3)]
+    before = decoder.decode_many(lattices)
+    after, changed = _changed_lattices(rng, lattices, reach)
+    held = [[cands if any(abs(j - k) <= reach for k in ks) else (cands[d.choice],)
+             for j, (cands, d) in enumerate(zip(lat, decs, strict=True))]
+            for lat, decs, ks in zip(after, before, changed, strict=True)]
+    want = [[lat[j].index(short[j][e.choice]) for j, e in enumerate(es)]
+            for lat, short, es in zip(after, held, decoder.decode_many(held), strict=True)]
+    got = decoder.redecode(after, before, changed, True, reach)
+    assert [[d.choice for d in ds] for ds in got] == want
+    assert got == decoder.rescore(after, want)
+    quick = decoder.redecode(after, before, changed, False, reach)
+    assert [[d.choice for d in ds] for ds in quick] == want
+
+
+def test_redecode_reaching_everything_is_decoding_again() -> None:
     rng = np.random.default_rng(21)
     lm = ToyLM(21)
-    lattices = [[tuple(p) for p in _lattice(rng, int(rng.integers(1, 40)), 5)]
-                for _ in range(10)]
-    monkeypatch.setattr(decode, "CHUNK_POSITIONS", 60)
     decoder = Decoder(lm, [(4, 5), (6, 7)], 0.7)
-    before = decoder.decode_many(lattices, confidence)
-    changed, after = [], []
-    for lat in lattices:
-        multi = [k for k, c in enumerate(lat) if len(c) > 1]
-        picked = sorted(rng.choice(multi, size=min(2, len(multi)), replace=False).tolist())
-        new = list(lat)
-        for k in picked:
-            new[k] = tuple(replace(c, prior=c.prior - 3.0) if i == len(lat[k]) - 1 else c
-                           for i, c in enumerate(lat[k]))
-        changed.append(picked)
-        after.append(new)
-    want = decoder.decode_many(after, confidence)
-    got = decoder.redecode(after, before, changed, confidence)
-    assert [[d.choice for d in block] for block in got] == \
-        [[d.choice for d in block] for block in want]
-    if confidence:
-        assert got == want
+    lattices = [[tuple(p) for p in _lattice(rng, int(rng.integers(8, 40)), 5)]
+                for _ in range(10)]
+    before = decoder.decode_many(lattices)
+    after, changed = _changed_lattices(rng, lattices, 1)
+    want = decoder.decode_many(after)
+    assert decoder.redecode(after, before, changed, True, 99) == want
     assert want != before  # the change mattered somewhere
 
 

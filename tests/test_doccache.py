@@ -1,5 +1,6 @@
-"""The cache of a document's own words: its arithmetic, the local search it triggers,
-and what it does to a real-world kind of text (an article on one topic)."""
+"""The cache of a document's own words: its arithmetic, its parts, and what it does to
+a real-world kind of text (an article on one topic).  The search it triggers is
+``Decoder.redecode`` (tests/test_decode.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_decode import ToyLM, _lattice
 
 from vnrestore.config import DEFAULT
-from vnrestore.decode import Decoder
-from vnrestore.doccache import cache_gains
-from vnrestore.pipeline import _search_near, get_restorer
+from vnrestore.doccache import WordCache
+from vnrestore.pipeline import get_restorer
 
 W = 10  # first word id in these toy arrays
 
 
-def _gains(read, offered, at, own, *, window=4, least=2, weight=0.5, counts=None):
-    counts = np.ones(20) if counts is None else counts
-    return cache_gains(np.array(read), np.array(offered), np.array(at), np.array(own),
-                       counts, weight=weight, window=window, least=least, first_word=W)
+def _cache(*, window=4, least=2, weight=0.5, counts=None) -> WordCache:
+    return WordCache(weight, window, least, W, np.ones(20) if counts is None else counts)
+
+
+def _gains(read, offered, at, own, **kw):
+    return _cache(**kw).gains(np.array(read), np.array(offered), np.array(at), np.array(own))
 
 
 def test_gain_counts_the_readings_around_the_position_but_not_itself() -> None:
@@ -29,7 +30,7 @@ def test_gain_counts_the_readings_around_the_position_but_not_itself() -> None:
     counts = np.arange(1.0, 21.0)
     # Position 3 (reading 11): within 2 on either side 11 occurs at 1 and 5 (3 is itself).
     gain = _gains(read, [11, 12], [3, 3], [True, False], counts=counts)
-    rate = 0.5 * counts[W:].sum() / 4
+    rate = 0.5 * counts[W:].sum() / 4  # weight x corpus total / window
     assert gain[0] == pytest.approx(math.log1p(2 * rate / counts[11]))
     # 12 occurs once there: below `least`, no evidence of a topic.
     assert gain[1] == 0.0
@@ -44,64 +45,28 @@ def test_ids_below_the_first_word_are_never_counted_nor_priced() -> None:
     assert _gains([1, 2], [11], [0], [False]).tolist() == [0.0]  # no words at all
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_most_a_reading_gains_bounds_what_it_gains_anywhere(seed) -> None:
+    """The pipeline looks only at words with an alternative whose bound reaches the
+    floor: the bound must never be below a gain."""
+    rng = np.random.default_rng(seed)
+    read = rng.integers(0, 20, size=200)
+    cache = _cache(window=10, counts=rng.integers(1, 50, size=20).astype(float))
+    at = np.repeat(np.arange(200), 20)
+    offered = np.tile(np.arange(20), 200)
+    gain = cache.gains(read, offered, at, read[at] == offered).reshape(200, 20)
+    most = cache.most(read)
+    assert (gain <= most[None, :] + 1e-12).all()
+    assert (gain.max(axis=0) > 0).sum() > 5  # not vacuous
+    assert (most[:W] == 0).all()
+
+
 def test_a_rarer_reading_gains_more_from_the_same_count() -> None:
     counts = np.ones(20)
     counts[11], counts[12] = 1000, 10
     read = [11, 12, 11, 12, 0, 11, 12]
     gain = _gains(read, [11, 12], [4, 4], [False, False], window=10, counts=counts)
     assert gain[1] > gain[0] > 0
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_the_local_search_is_the_whole_search_when_it_reaches_everything(seed) -> None:
-    """_search_near decodes runs around the changed words between their neighbours as
-    decoded: with a reach past the paragraph it must equal decoding it again whole."""
-    rng = np.random.default_rng(seed)
-    lm = ToyLM(seed)
-    decoder = Decoder(lm, {}, prune=False)
-    lattices = [_lattice(rng, int(rng.integers(3, 12)), 3) for _ in range(4)]
-    decs = decoder.decode_many(lattices)
-    # Make some readings cheaper, as the cache does, then decode those paragraphs again.
-    changed = {}
-    for p, lattice in enumerate(lattices):
-        for k in sorted(rng.choice(len(lattice), size=2, replace=False).tolist()):
-            lattice[k] = [replace(c, prior=c.prior - 3 * rng.random()) for c in lattice[k]]
-            changed.setdefault(p, []).append(k)
-    part = [([(None, tuple(c)) for c in lattice], []) for lattice in lattices]
-    whole = decoder.decode_many([[tuple(c) for c in lat] for lat in lattices])
-    near = _search_near(part, [list(d) for d in decs], changed, decoder, True, 99)
-    assert [[d.choice for d in ds] for ds in near] == [[d.choice for d in ds] for ds in whole]
-
-
-@pytest.mark.parametrize(("seed", "reach"), [(s, r) for s in range(3) for r in (0, 1, 2)])
-def test_the_local_search_keeps_the_words_out_of_reach_and_searches_the_rest(seed, reach):
-    """The specification of _search_near: the same as decoding the whole paragraph with
-    every word further than ``reach`` from a change held at its decoded reading."""
-    rng = np.random.default_rng(seed)
-    lm = ToyLM(seed)
-    decoder = Decoder(lm, {(5, 6): 0.7, (7, 3): 0.7}, 0.7, prune=False)
-    lattices = [[tuple(c) for c in _lattice(rng, int(rng.integers(8, 16)), 3)]
-                for _ in range(3)]
-    decs = decoder.decode_many(lattices)
-    changed = {}
-    for p, lattice in enumerate(lattices):
-        # Two changes whose words to search are two apart: they share a trigram.
-        start = int(rng.integers(0, len(lattice) - 2 * reach - 2))
-        for k in (start, start + 2 * reach + 2):
-            lattice[k] = tuple(replace(c, prior=c.prior - 4 * rng.random()) for c in lattice[k])
-            changed.setdefault(p, []).append(k)
-    held = [[cands if any(abs(j - k) <= reach for k in changed[p])
-             else (cands[decs[p][j].choice],) for j, cands in enumerate(lattice)]
-            for p, lattice in enumerate(lattices)]
-    whole = decoder.decode_many(held)
-    part = [([(None, c) for c in lattice], []) for lattice in lattices]
-    near = _search_near(part, [list(d) for d in decs], changed, decoder, True, reach)
-    for lattice, short, ds, es in zip(lattices, held, near, whole, strict=True):
-        assert [lattice[j][d.choice].text for j, d in enumerate(ds)] == \
-            [short[j][e.choice].text for j, e in enumerate(es)]
-        for j, (d, e) in enumerate(zip(ds, es, strict=True)):
-            if len(short[j]) > 1:  # searched: scored in its full context, as the whole
-                assert d.scores == pytest.approx(e.scores, abs=1e-9)
 
 
 STRIPPED = """\
@@ -133,3 +98,26 @@ def test_correct_text_is_left_alone() -> None:
     text = ("Giá lợn hơi tại các tỉnh phía Bắc tiếp tục tăng. Người chăn nuôi lợn lo ngại "
             "giá thức ăn cho lợn vẫn ở mức cao, còn các chợ lớn vẫn đông.\n")
     assert get_restorer().restore(text).text == text
+
+
+def test_parts_cover_every_paragraph_once_with_their_context() -> None:
+    from vnrestore.pipeline import _parts
+
+    sizes = [5, 1, 30, 2, 2, 9, 40, 3, 1, 1, 12]
+    parts = list(_parts(sizes, 10, 6))
+    cores = [range(lo + a, lo + b) for lo, _, (a, b) in parts]
+    assert [p for core in cores for p in core] == list(range(len(sizes)))
+    for lo, hi, (a, b) in parts:
+        assert sum(sizes[lo:lo + a]) >= 6 or lo == 0
+        assert sum(sizes[lo + b:hi]) >= 6 or hi == len(sizes)
+
+
+def test_a_long_text_in_parts_reads_as_it_does_whole(monkeypatch) -> None:
+    """The cache works in parts of a long text for memory and speed, never for the
+    output: a part sees every word its windows reach."""
+    from vnrestore import pipeline
+
+    text = STRIPPED * 6
+    whole = get_restorer().restore(text).text
+    monkeypatch.setattr(pipeline, "CACHE_PART", 40)
+    assert get_restorer().restore(text).text == whole

@@ -194,24 +194,33 @@ class RestoreConfig:
     #: -0.07 at bonus 2): not there.
     pair_cache_bonus: float = 2.0
     pair_cache_min: int = 2
+    #: Where the document's evidence (consistency, adapt, pair cache) makes readings
+    #: cheaper, the words at most this far from them are decoded again, the rest held.
+    #: Dev: 3 gives every dev set exactly what decoding the whole stretch of ambiguous
+    #: words around them did (the way before), 1 lost 0.05 on degraded Tesseract-vie
+    #: pages; on 200,000 words of stripped news the consistency pass took 0.19 s, not
+    #: 0.45.
+    redo_reach: int = 3
     #: In marks-stripped text (not garbled, not by a writer of Vietnamese), a cache of
     #: the document's own words (vnrestore.doccache): after decoding, each reading gains
     #: ln(1 + word_cache_weight x its share of the readings within word_cache_window
     #: words / its corpus share), counted where it occurs word_cache_min times or more
-    #: besides the position itself; where an alternative gains word_cache_floor nats or
+    #: besides the position itself.  Where an alternative gains word_cache_floor nats or
     #: more over the reading decoded and its local cost (neighbours as decoded) comes
     #: within word_cache_slack nats of it, the words within word_cache_reach of it are
     #: decoded again.  An article about pigs reads "lợn" where the corpora say "lớn".
     #: Dev, against none: stripped legal 99.11 -> 99.25, news 97.56 -> 97.84, wiki 97.86
     #: -> 98.03, UD 93.92 -> 94.18; every other set identical.  Weight 0.15 / 0.3: news
     #: 97.82 / 97.85, UD 94.20 / 94.13; 0.8 lost on UD (93.81); min 3 lower everywhere
-    #: (0.02-0.04); window 400 / 1000 within 0.03; a cache over the whole file instead of
-    #: a window gained a third less.  Slack and reach trade time for little: decoding
-    #: every flagged word again with its whole paragraph gave news 97.86, UD 94.18, at
-    #: +25% time on stripped text; slack 0 (single changes only) news 97.75 at ~+0%;
-    #: slack 4 with reach 1, ~+6%.  Garbled text (eng-OCR): weight 0.05-0.2 gained on one
-    #: dev set and lost on another (seed -0.05, eng-moderate -0.08, eng-UD +0.18 at
-    #: 0.2): there the pair cache (pair_cache_bonus) does this job.
+    #: (0.02-0.04); window 400 / 1000 within 0.03; one cache over the whole file instead
+    #: of a window gained a third less.  Floor, slack and reach trade time for little:
+    #: decoding every word with a gain of 0.3 again, whole paragraph and all, gave news
+    #: 97.86 and UD 94.18 at +25% time; slack 0 (single changes only) news 97.75; slack
+    #: 2 / 3 news 97.80 / 97.83; reach 0 / 3 UD 94.14 / 94.15; floor 0.5 news 97.80.  As
+    #: set, +7% CPU on 200,000 words of stripped news (5 interleaved fresh-process runs:
+    #: 6.11 -> 6.55 s, redo_reach's saving included).  Garbled text (eng-OCR): weight
+    #: 0.05-0.2 gained on one dev set and lost on another (seed -0.05, eng-moderate
+    #: -0.08, eng-UD +0.18 at 0.2): there the pair cache (pair_cache_bonus) does this.
     word_cache_weight: float = 0.2
     word_cache_min: int = 2
     word_cache_window: int = 600

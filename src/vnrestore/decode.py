@@ -26,7 +26,8 @@ How it is fast (decode_many of a whole document: ~10x the former per-paragraph s
 * The bigram pass prices each pair of candidate lists once per decoder: the generator
   shares one tuple per word, and a document repeats its word pairs.
 * Lattices decoded before and changed at a few positions (the names the pipeline makes
-  consistent) are searched again only in the segments holding a change (``redecode``).
+  consistent, the words its caches make cheaper) are searched again only around the
+  changes, the rest held (``redecode``).
 """
 
 from __future__ import annotations
@@ -240,6 +241,17 @@ def _segments(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first - 2, last - first + 5
 
 
+def _runs(positions: list[int]) -> list[list[int]]:
+    """Sorted positions in runs of positions two or fewer apart (sharing a trigram)."""
+    out: list[list[int]] = []
+    for j in positions:
+        if out and j - out[-1][-1] <= 2:
+            out[-1].append(j)
+        else:
+            out.append([j])
+    return out
+
+
 class Decoder:
     """Second-order Viterbi decoding of candidate lattices under the trigram LM."""
 
@@ -293,24 +305,44 @@ class Decoder:
 
     def redecode(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
                  before: Sequence[Sequence[Decision]], changed: Sequence[Iterable[int]],
-                 confidence: bool = True) -> list[list[Decision]]:
-        """``decode_many`` of lattices decoded before as ``before`` whose candidates have
-        since changed only at the positions ``changed`` (same number of candidates): only
-        the segments (see ``_segments``) holding a changed position are searched again.
-        The others are independent of them and would be decoded the same: their
-        positions keep their choices (and, with ``confidence``, their decisions, which
-        depend on nothing past their two single neighbours)."""
-        out: list[list[Decision]] = []
-        start = size = 0
-        for end, lattice in enumerate(lattices, 1):
-            if end - 1 > start and size + len(lattice) > CHUNK_POSITIONS:
-                out.extend(self._decode_chunk(lattices[start:end - 1], confidence,
-                                              (before[start:end - 1], changed[start:end - 1])))
-                start, size = end - 1, 0
-            size += len(lattice)
-        if start < len(lattices):
-            out.extend(self._decode_chunk(lattices[start:], confidence,
-                                          (before[start:], changed[start:])))
+                 confidence: bool = True, reach: int = 3) -> list[list[Decision]]:
+        """The decisions of lattices decoded before as ``before`` whose candidates have
+        since changed only at the positions ``changed`` (same number of candidates):
+        the positions at most ``reach`` from a change are searched again, the others
+        keep their readings (the search over the whole lattice with those held).
+        Searched positions two or fewer apart share a trigram and are searched
+        together, each run between the two positions on either side as decoded, which
+        hold every term that involves it; with ``confidence``, those neighbours are
+        scored again around the new readings."""
+        runs: list[list[Sequence[Candidate]]] = []
+        where: list[tuple[int, int, list[int]]] = []  # lattice, run start, searched
+        for i, (lattice, ks) in enumerate(zip(lattices, changed, strict=True)):
+            live = sorted({j for k in ks for j in range(max(0, k - reach),
+                                                         min(len(lattice), k + reach + 1))})
+            for group in _runs(live):
+                a, b = max(0, group[0] - 2), min(len(lattice), group[-1] + 3)
+                searched = set(group)
+                # Lists, not the shared tuples: arrays and step tables are kept per
+                # tuple, and these one-off runs would crowd out the document's.
+                runs.append([list(lattice[j]) if j in searched
+                             else [lattice[j][before[i][j].choice]] for j in range(a, b)])
+                where.append((i, a, group))
+        out = [list(decs) for decs in before]
+        for (i, a, group), found in zip(where, self.decode_many(runs, confidence),
+                                        strict=True):
+            for j in group:
+                out[i][j] = found[j - a]
+        if confidence and where:  # the held neighbours of each run, in the new context
+            near = [sorted({j for i2, a, group in where if i2 == i
+                            for j in range(max(0, group[0] - 2),
+                                           min(len(lattices[i]), group[-1] + 3))
+                            if j not in group}) for i in range(len(lattices))]
+            todo = [i for i, js in enumerate(near) if js]
+            for i, found in zip(todo, self.rescore(
+                    [lattices[i] for i in todo], [[d.choice for d in out[i]] for i in todo],
+                    [near[i] for i in todo]), strict=True):
+                for j, dec in zip(near[i], found, strict=True):
+                    out[i][j] = dec
         return out
 
     def rescore(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
@@ -339,19 +371,10 @@ class Decoder:
     # -- one chunk ---------------------------------------------------------------------
 
     def _decode_chunk(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
-                      confidence: bool = True,
-                      again: tuple[Sequence[Sequence[Decision]], Sequence[Iterable[int]]]
-                      | None = None) -> list[list[Decision]]:
-        """The decisions of ``lattices``; ``again``: (decisions before, changed positions)
-        of each, for ``redecode``."""
+                      confidence: bool = True) -> list[list[Decision]]:
+        """The decisions of ``lattices``."""
         chain, real = self._chain(lattices)
-        work, kept, frozen = chain, None, None
-        if again is not None:
-            work, kept, frozen = self._frozen(chain, real, *again)
-        search, index = self._pruned(work) if self.prune else (work, _local_index(work))
-        if kept is not None:  # index into the full candidate lists
-            owner = np.repeat(np.arange(len(search.size)), search.size)
-            index = kept[work.start[owner] + index]
+        search, index = self._pruned(chain) if self.prune else (chain, _local_index(chain))
         # Positions left with one candidate keep it; the segments get searched.
         choice = index[search.start]
         base, length = _segments(search.size)
@@ -361,45 +384,7 @@ class Decoder:
         if not confidence:
             picks = iter(choice[real].tolist())
             return [[_pick(next(picks)) for _ in range(n)] for n in lengths]
-        out = self._decisions(search, index, chain.size, real, choice, lengths)
-        if again is not None and frozen is not None:
-            at = np.cumsum([0] + lengths)
-            for i, decs in enumerate(again[0]):
-                for k in np.flatnonzero(frozen[at[i]:at[i + 1]]).tolist():
-                    out[i][k] = decs[k]
-        return out
-
-    def _frozen(self, chain: _Chain, real: np.ndarray, before: Sequence[Sequence[Decision]],
-                changed: Sequence[Iterable[int]]) -> tuple[_Chain, np.ndarray, np.ndarray]:
-        """``chain`` with every position outside the segments holding a changed position
-        reduced to its choice ``before``: (that chain, each kept slot's index in its
-        position's full list, which real positions were frozen)."""
-        at = np.cumsum([0] + [len(d) for d in before])
-        moved = np.array([real[at[i] + k] for i, ks in enumerate(changed) for k in ks],
-                         dtype=np.int64)
-        base, length = _segments(chain.size)
-        live = np.zeros(len(chain.size), dtype=bool)
-        if len(base) and len(moved):
-            seg = np.searchsorted(base, moved, side="right") - 1
-            seg = np.unique(seg[(seg >= 0) & (moved < base[np.maximum(seg, 0)]
-                                              + length[np.maximum(seg, 0)])])
-            cover = np.zeros(len(chain.size) + 1, dtype=np.int64)
-            np.add.at(cover, base[seg], 1)
-            np.add.at(cover, base[seg] + length[seg], -1)
-            live = np.cumsum(cover[:-1]) > 0
-        freeze = (chain.size > 1) & ~live
-        keep = np.ones(len(chain.ids), dtype=bool)
-        frozen_pos = np.flatnonzero(freeze)
-        if len(frozen_pos):
-            choice = np.zeros(len(chain.size), dtype=np.int64)
-            choice[real] = [d.choice for decs in before for d in decs]
-            owner = np.repeat(np.arange(len(chain.size)), chain.size)
-            keep[freeze[owner]] = False
-            keep[chain.start[frozen_pos] + choice[frozen_pos]] = True
-        work, kept = chain.keep(keep)
-        assert chain.types is not None
-        work.types = np.where(freeze, -1, chain.types)  # a frozen list is a list of its own
-        return work, kept, freeze[real]
+        return self._decisions(search, index, chain.size, real, choice, lengths)
 
     def _chain(self, lattices: Sequence[Sequence[Sequence[Candidate]]]
                ) -> tuple[_Chain, np.ndarray]:

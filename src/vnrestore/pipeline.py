@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -33,7 +33,7 @@ from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .decode import Decision, Decoder
 from .detect import Features, features, reading
-from .doccache import cache_gains
+from .doccache import WordCache
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
@@ -46,6 +46,9 @@ from .vietnamese import is_syllable, strip_marks
 
 # LM ids from here on are words (below: specials, punctuation, <abbr>).
 FIRST_WORD_ID = len(BASE_TOKENS)
+# Words per part of a document for its word cache (memory and speed only: each part
+# sees the paragraphs its windows reach).
+CACHE_PART = 20_000
 
 if TYPE_CHECKING:
     from .ocr import WordChoices
@@ -454,7 +457,7 @@ class Restorer:
             # A reading the search did not weigh at an occurrence counts as very unlikely.
             best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
             _prefer(redo, part, decs, where, best)
-        return _redo(part, decs, redo, bonus, decoder, confidence)
+        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _is_vie_ocr(self, params: ChannelParams) -> bool:
         """Was the text read by Tesseract's Vietnamese model (not typed, not OCR'd
@@ -503,7 +506,9 @@ class Restorer:
                 if cands[decs[p][k].choice].text != best and \
                         any(c.text == best for c in cands):
                     redo.setdefault(p, {})[k] = best
-        return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
+        if not redo:
+            return decs
+        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _document_pairs(self, part: list[tuple[list[Slot], list[Edit]]],
                         decs: list[list[Decision]], decoder: Decoder, confidence: bool
@@ -531,7 +536,9 @@ class Restorer:
                     best = _cached_reading(cands, words, k, seen, least)
                     if best is not None:
                         redo.setdefault(p, {})[k] = best
-        return _redo(part, decs, redo, bonus, decoder, confidence) if redo else decs
+        if not redo:
+            return decs
+        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _document_words(self, part: list[tuple[list[Slot], list[Edit]]],
                         decs: list[list[Decision]], decoder: Decoder, confidence: bool
@@ -541,34 +548,46 @@ class Restorer:
         for it, and the positions whose reading that could change, their neighbours as
         decoded, are decoded again with the words around them."""
         cfg = self.config
-        doc = _Decoded.of(part, decs, decoder)
-        if cfg.word_cache_weight <= 0 or doc is None:
+        if cfg.word_cache_weight <= 0:
             return decs
-        gain = cache_gains(doc.read, doc.cand, doc.owner, doc.chosen, self._id_counts,
-                           weight=cfg.word_cache_weight, window=cfg.word_cache_window,
-                           least=cfg.word_cache_min, first_word=FIRST_WORD_ID)
+        model = self._word_cache
         changed: dict[int, list[int]] = {}
-        for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
-            p, k = doc.place[i]
-            tok, cands = part[p][0][k]
-            gains = gain[doc.first[i]:doc.first[i] + len(cands)].tolist()
-            part[p][0][k] = (tok, tuple(replace(c, prior=c.prior - g) if g else c
-                                        for c, g in zip(cands, gains, strict=True)))
-            changed.setdefault(p, []).append(k)
+        # In parts of CACHE_PART words, each with the paragraphs around it that its
+        # windows reach: the arrays stay small, and the output is the whole document's.
+        for lo, hi, core in _parts([len(slots) for slots, _ in part],
+                                   CACHE_PART, cfg.word_cache_window // 2):
+            doc = _Decoded.of(part[lo:hi], decs[lo:hi], decoder, model.most,
+                              cfg.word_cache_floor, core)
+            if doc is None:
+                continue
+            gain = model.gains(doc.read, doc.cand, doc.owner, doc.chosen)
+            for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
+                p, k = doc.place[i]
+                p += lo
+                tok, cands = part[p][0][k]
+                end = doc.first[i + 1] if i + 1 < len(doc.first) else len(doc.cand)
+                gains = dict(zip(doc.col[doc.first[i]:end].tolist(),
+                                 gain[doc.first[i]:end].tolist(), strict=True))
+                part[p][0][k] = (tok, tuple(replace(c, prior=c.prior - gains[j])
+                                            if gains.get(j) else c
+                                            for j, c in enumerate(cands)))
+                changed.setdefault(p, []).append(k)
         if not changed:
             return decs
-        return _search_near(part, decs, changed, decoder, confidence, cfg.word_cache_reach)
+        return _decode_again(part, decs, changed, decoder, confidence, cfg.word_cache_reach)
 
     @cached_property
-    def _id_counts(self) -> np.ndarray:
-        """Corpus count + 1 of the syllable of each LM id (1 for the others)."""
+    def _word_cache(self) -> WordCache:
+        """The document cache model, with the corpus count + 1 of each LM id's syllable."""
         counts = self.generator.inventory.counts
         ids = self.lm.ids(list(counts))
-        out = np.ones(int(ids.max(initial=FIRST_WORD_ID)) + 1)
+        per_id = np.ones(int(ids.max(initial=FIRST_WORD_ID)) + 1)
         known = ids >= FIRST_WORD_ID
-        out[ids[known]] += np.fromiter(counts.values(), dtype=np.float64,
-                                       count=len(counts))[known]
-        return out
+        per_id[ids[known]] += np.fromiter(counts.values(), dtype=np.float64,
+                                          count=len(counts))[known]
+        cfg = self.config
+        return WordCache(cfg.word_cache_weight, cfg.word_cache_window, cfg.word_cache_min,
+                         FIRST_WORD_ID, per_id)
 
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
                    decs: list[list[Decision]], found: list[tuple[int, int]],
@@ -930,77 +949,89 @@ def _deletions(word: str) -> list[str]:
 
 
 def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-          redo: dict[int, dict[int, str]], bonus: float, decoder: Decoder, confidence: bool
-          ) -> list[list[Decision]]:
+          redo: dict[int, dict[int, str]], bonus: float, decoder: Decoder, confidence: bool,
+          reach: int) -> list[list[Decision]]:
     """Make each reading of ``redo`` (paragraph -> slot -> reading) ``bonus`` nats cheaper
-    and decode those paragraphs again."""
-    changed = sorted(redo)
-    lattices = []
-    for p in changed:
+    and decode the words around them again."""
+    for p, readings in redo.items():
         slots = part[p][0]
-        for k, best in redo[p].items():
+        for k, best in readings.items():
             tok, cands = slots[k]
             slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
                                    else c for c in cands))
-        lattices.append([c for _, c in slots])
-    # Only the parts of those paragraphs around a changed position are searched again.
-    again = decoder.redecode(lattices, [decs[p] for p in changed],
-                             [list(redo[p]) for p in changed], confidence)
-    for p, new in zip(changed, again, strict=True):
-        decs[p] = new
-    return decs
+    return _decode_again(part, decs, {p: list(ks) for p, ks in redo.items()}, decoder,
+                         confidence, reach)
 
 
 class _Decoded(NamedTuple):
     """A document as decoded, as arrays: the LM id read at every position (each
-    paragraph padded as the decoder pads it), and the readings offered at every
-    ambiguous word."""
+    paragraph padded as the decoder pads it), and at the words where the cache could
+    matter, the reading decoded and the alternatives that could gain enough."""
 
     read: np.ndarray  # LM ids: <s> <s> paragraph </s> <s>, paragraph after paragraph
     term: np.ndarray  # whether each position of ``read`` has an LM term
-    cand: np.ndarray  # the offered readings' LM ids, word after word
-    costs: np.ndarray  # and their channel + prior costs
+    cand: np.ndarray  # the readings' LM ids, word after word
+    costs: np.ndarray  # their channel + prior costs
+    col: np.ndarray  # their index in their word's candidate list
     owner: np.ndarray  # the position in ``read`` of each
     chosen: np.ndarray  # whether it is the reading decoded there
-    first: np.ndarray  # where each word's readings start in ``cand``
+    first: np.ndarray  # where each word's readings start
     place: list[tuple[int, int]]  # each word's (paragraph, slot)
 
     @classmethod
     def of(cls, part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-           decoder: Decoder) -> _Decoded | None:
-        read: list[int] = []
-        term: list[bool] = []
-        offered: list[tuple[np.ndarray, np.ndarray]] = []
-        at: list[int] = []
-        mine: list[int] = []
-        place: list[tuple[int, int]] = []
-        seen: dict[int, tuple[list[int], np.ndarray, np.ndarray]] = {}
-        for p, ((slots, _), ds) in enumerate(zip(part, decs, strict=True)):
-            base = len(read) + 2
-            read += (BOS_ID, BOS_ID)
-            for k, ((tok, cands), d) in enumerate(zip(slots, ds, strict=True)):
-                known = seen.get(id(cands))
-                if known is None:  # once per shared candidate tuple
-                    ids, costs = decoder.readings(cands)
-                    known = seen[id(cands)] = (ids.tolist(), ids, costs)
-                read.append(known[0][d.choice])
-                if len(cands) > 1 and tok.kind is Kind.WORD:
-                    offered.append(known[1:])
-                    at.append(base + k)
-                    mine.append(d.choice)
-                    place.append((p, k))
-            read += (EOS_ID, BOS_ID)
-            term += (False, False, *[True] * len(slots), True, False)
-        if not offered:
+           decoder: Decoder, most: Callable[[np.ndarray], np.ndarray], floor: float,
+           core: tuple[int, int]) -> _Decoded | None:
+        """The paragraphs, with the words of the ``core`` paragraphs (the others are
+        context) that have an alternative ``most`` (the most each LM id can gain here)
+        lets gain ``floor`` nats."""
+        # Per position: which candidate list (each shared list once) and which reading.
+        keys = [id(cands) for slots, _ in part for _, cands in slots]
+        if not keys:
             return None
-        sizes = np.array([len(ids) for ids, _ in offered])
-        first = np.cumsum(sizes) - sizes
-        chosen = np.zeros(int(sizes.sum()), dtype=bool)
-        chosen[first + np.array(mine)] = True
-        return cls(np.array(read, dtype=np.int64), np.array(term, dtype=bool),
-                   np.concatenate([ids for ids, _ in offered]),
-                   np.concatenate([costs for _, costs in offered]),
-                   np.repeat(np.array(at, dtype=np.int64), sizes), chosen, first, place)
+        owners = {id(cands): (tok, cands) for slots, _ in part for tok, cands in slots}
+        index = {key: i for i, key in enumerate(owners)}
+        lists = [cands for _, cands in owners.values()]
+        # A word's readings, not a number's or a symbol's (a list serves one kind only).
+        wordy = [len(cands) > 1 and tok.kind is Kind.WORD for tok, cands in owners.values()]
+        which = [index[key] for key in keys]
+        picks = [d.choice for ds in decs for d in ds]
+        lengths = [len(slots) for slots, _ in part]
+        arrays = [decoder.readings(cands) for cands in lists]
+        size = np.array([len(ids) for ids, _ in arrays])
+        start = np.cumsum(size) - size
+        flat = np.concatenate([ids for ids, _ in arrays])
+        w, pick = np.array(which, dtype=np.int64), np.array(picks, dtype=np.int64)
+        # Positions in the decoder's padding: <s> <s> paragraph </s> <s>.
+        n = np.array(lengths, dtype=np.int64)
+        ends = np.cumsum(n + 4) - 2  # the </s> of each paragraph
+        slot = np.arange(len(w)) - np.repeat(np.cumsum(n) - n, n)
+        at = np.repeat(ends - n, n) + slot
+        read = np.full(int((n + 4).sum()), BOS_ID, dtype=np.int64)
+        read[at], read[ends] = flat[start[w] + pick], EOS_ID
+        term = np.zeros(len(read), dtype=bool)
+        term[at] = term[ends] = True
+        # The words with an alternative worth a look, and those alternatives.
+        hot = most(read)[flat] >= floor
+        mine = start[w] + pick
+        alternatives = np.add.reduceat(hot, start)[w] - hot[mine]
+        para = np.repeat(np.arange(len(n)), n)
+        inside = (para >= core[0]) & (para < core[1])
+        kept = np.flatnonzero(np.array(wordy)[w] & (alternatives > 0) & inside)
+        if not len(kept):
+            return None
+        span = size[w[kept]]
+        rows = np.repeat(start[w[kept]], span) + np.arange(int(span.sum())) \
+            - np.repeat(np.cumsum(span) - span, span)
+        word = np.repeat(np.arange(len(kept)), span)
+        is_mine = rows == np.repeat(mine[kept], span)
+        keep = hot[rows] | is_mine
+        rows, word, is_mine = rows[keep], word[keep], is_mine[keep]
+        first = np.flatnonzero(np.r_[True, word[1:] != word[:-1]])
+        costs = np.concatenate([c for _, c in arrays])
+        return cls(read, term, flat[rows], costs[rows], rows - start[w[kept]][word],
+                   at[kept][word], is_mine, first,
+                   list(zip(para[kept].tolist(), slot[kept].tolist(), strict=True)))
 
     def movable(self, gain: np.ndarray, decoder: Decoder, floor: float, slack: float
                 ) -> list[int]:
@@ -1008,66 +1039,59 @@ class _Decoded(NamedTuple):
         an alternative gains ``floor`` nats or more over the reading decoded, and its
         local cost, the neighbours as decoded, comes within ``slack`` of that reading's
         (a change next to it can tip the balance too, as in a two-word name)."""
-        ends = np.r_[self.first[1:], len(self.cand)]
         lift = np.maximum.reduceat(np.where(self.chosen, -np.inf, gain), self.first) \
             - gain[self.chosen]
         words = np.flatnonzero(lift >= floor)
         if not len(words):
             return []
-        rows = np.concatenate([np.arange(self.first[i], ends[i]) for i in words])
+        ends = np.r_[self.first[1:], len(self.cand)]
+        span = ends[words] - self.first[words]
+        rows = np.repeat(self.first[words], span) + np.arange(int(span.sum())) \
+            - np.repeat(np.cumsum(span) - span, span)
         where = self.owner[rows]
         window = self.read[where[:, None] + np.arange(-2, 3)]
         window[:, 2] = self.cand[rows]
         right = self.term[where[:, None] + np.arange(1, 3)]
         local = self.costs[rows] + decoder.context_costs(window, right) - gain[rows]
-        start = np.cumsum(ends[words] - self.first[words]) - (ends[words] - self.first[words])
         now = self.chosen[rows]
-        best = np.minimum.reduceat(np.where(now, np.inf, local), start)
+        best = np.minimum.reduceat(np.where(now, np.inf, local), np.cumsum(span) - span)
         return words[best < local[now] + slack].tolist()
 
 
-def _search_near(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-                 changed: dict[int, list[int]], decoder: Decoder, confidence: bool,
-                 reach: int) -> list[list[Decision]]:
-    """The decisions, with the words at most ``reach`` from a changed one (paragraph ->
-    slots) decoded again and the others kept: the same search as over the whole
-    paragraph with those held, at a fraction of its cost.  Searched words two or fewer
-    apart share a trigram, so they are searched together; each run is decoded between
-    its two neighbours on either side as decoded, which hold every term involving it."""
-    runs: list[list[Sequence[Candidate]]] = []
-    where: list[tuple[int, int, list[int]]] = []  # paragraph, run start, searched words
-    one: dict[tuple[int, int], tuple[Candidate]] = {}
-    for p, ks in changed.items():
-        slots, ds = part[p][0], decs[p]
-        live = sorted({j for k in ks for j in range(max(0, k - reach),
-                                                     min(len(slots), k + reach + 1))})
-        groups: list[list[int]] = []
-        for j in live:
-            if groups and j - groups[-1][-1] <= 2:
-                groups[-1].append(j)
-            else:
-                groups.append([j])
-        for group in groups:
-            a, b = max(0, group[0] - 2), min(len(slots), group[-1] + 3)
-            searched = set(group)
-            runs.append([slots[j][1] if j in searched else _alone(slots[j][1], ds[j].choice, one)
-                         for j in range(a, b)])
-            where.append((p, a, group))
-    for (p, a, group), found in zip(where, decoder.decode_many(runs, confidence),
-                                    strict=True):
-        for j in group:
-            decs[p][j] = found[j - a]
+def _parts(sizes: list[int], size: int, reach: int) -> Iterable[tuple[int, int, tuple[int, int]]]:
+    """Paragraphs (of ``sizes`` words) in parts of about ``size`` words: (first, end,
+    (core first, core end) relative to first) with at least ``reach`` words of context
+    on either side of the core where the document has them."""
+    start = 0
+    while start < len(sizes):
+        end, words = start, 0
+        while end < len(sizes) and (words < size or end == start):
+            words += sizes[end]
+            end += 1
+        lo, before = start, 0
+        while lo > 0 and before < reach:
+            lo -= 1
+            before += sizes[lo]
+        hi, after = end, 0
+        while hi < len(sizes) and after < reach:
+            after += sizes[hi]
+            hi += 1
+        yield lo, hi, (start - lo, end - lo)
+        start = end
+
+
+def _decode_again(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
+                  changed: dict[int, list[int]], decoder: Decoder, confidence: bool,
+                  reach: int) -> list[list[Decision]]:
+    """The decisions, with the paragraphs whose slots ``changed`` (paragraph -> slots)
+    searched again within ``reach`` of those slots (``Decoder.redecode``)."""
+    order = sorted(changed)
+    again = decoder.redecode([[c for _, c in part[p][0]] for p in order],
+                             [decs[p] for p in order], [sorted(changed[p]) for p in order],
+                             confidence, reach)
+    for p, new in zip(order, again, strict=True):
+        decs[p] = new
     return decs
-
-
-def _alone(cands: Sequence[Candidate], choice: int,
-           made: dict[tuple[int, int], tuple[Candidate]]) -> tuple[Candidate]:
-    """``(cands[choice],)``, one tuple per shared list and choice: the decoder caches its
-    arrays per tuple, and most context words repeat."""
-    key = (id(cands), choice)
-    if key not in made:
-        made[key] = (cands[choice],)
-    return made[key]
 
 
 def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, float]:
