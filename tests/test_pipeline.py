@@ -185,7 +185,8 @@ def test_a_documents_own_ocr_errors_are_learnt():
             "giới phụ thuộc nhiều vào chế độ ăn uống. Người hút thuốc có ít tỉnh trùng "
             "hơn. Nhiệt độ cao làm tỉnh trùng yếu đi. Quá trình sinh tỉnh kéo dài 74 ngày.")
     on = get_restorer(()).restore(text)
-    off = get_restorer((), replace(DEFAULT, adapt_bonus=0.0)).restore(text)
+    # Without it (and without the cache of the document's words, which also learns it):
+    off = get_restorer((), replace(DEFAULT, adapt_bonus=0.0, word_cache_garbled=0.0)).restore(text)
     assert on.regions[0].describe()["reading"] == "vie-ocr"
     assert "sinh tinh kéo" in on.text and "sinh tỉnh kéo" in off.text
     assert on.text.startswith("Các bác sĩ ở bệnh viện tỉnh Thanh Hóa")
@@ -281,11 +282,15 @@ def test_a_garbled_document_reads_its_repeated_pairs_alike():
     third = "- Kénh phwong thirc truyén thong sir dung: trang thong tin dién tir\n"
     text = ("Nang cao chat lwong cong tac thong tin tuyén truyén va truyén thong.\n"
             "Phat huy vai tro cua cac co quan bao chi, truyén thong ciia huyén.\n" + third)
-    on, off = get_restorer(()), get_restorer((), replace(DEFAULT, pair_cache_bonus=0.0))
+    # The cache of the document's words (off here) reads it so as well: "thông" is
+    # this document's word, read twice without "truyền" too.
+    on = get_restorer((), replace(DEFAULT, word_cache_garbled=0.0))
+    off = get_restorer((), replace(DEFAULT, pair_cache_bonus=0.0, word_cache_garbled=0.0))
     assert "thức truyền thông sử dụng" in on.restore(text).text
     assert "thức truyền thống sử dụng" in off.restore(text).text
     once = text.replace("truyén thong ciia", "bao chi ciia")
     assert "thức truyền thống sử dụng" in on.restore(once).text
+    assert "thức truyền thông sử dụng" in get_restorer(()).restore(once).text
 
 
 def test_ocr_without_vietnamese_misreads_the_case_of_same_shaped_letters():

@@ -218,10 +218,15 @@ class RestoreConfig:
     #: 97.86 and UD 94.18 at +25% time; slack 0 (single changes only) news 97.75; slack
     #: 2 / 3 news 97.80 / 97.83; reach 0 / 3 UD 94.14 / 94.15; floor 0.5 news 97.80.  As
     #: set, +7% CPU on 200,000 words of stripped news (5 interleaved fresh-process runs:
-    #: 6.11 -> 6.55 s, redo_reach's saving included).  Garbled text (eng-OCR): weight
-    #: 0.05-0.2 gained on one dev set and lost on another (seed -0.05, eng-moderate
-    #: -0.08, eng-UD +0.18 at 0.2): there the pair cache (pair_cache_bonus) does this.
+    #: 6.11 -> 6.55 s, redo_reach's saving included).
     word_cache_weight: float = 0.2
+    #: The weight in garbled text (OCR without Vietnamese, worn pages read by
+    #: Tesseract-vie), where a word as read stands for many and the pair cache
+    #: (pair_cache_bonus) does most of this job.  Dev, against 0: 0.03-0.07 kept every
+    #: set or gained 1-3 words (0.05: eng-moderate 96.49 -> 96.52, eng-UD 87.68 -> 87.76,
+    #: degraded Tesseract-vie 93.64 -> 93.69, seed equal); 0.085 lost on eng-UD (87.63),
+    #: 0.2 on the seed (97.79) and eng-moderate (96.46).
+    word_cache_garbled: float = 0.05
     word_cache_min: int = 2
     word_cache_window: int = 600
     word_cache_floor: float = 0.3

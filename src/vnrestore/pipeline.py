@@ -219,10 +219,13 @@ class Restorer:
                                strict=True):
                 found[i] = decs
             found = self._consistent(region.paragraphs, part, found, decoder, confidence)
-            if region.params.garble >= self.config.clean_garble:  # garbled: context decides
+            garbled = region.params.garble >= self.config.clean_garble
+            if garbled:  # context decides
                 found = self._document_pairs(part, found, decoder, confidence)
-            elif region.params.lang != "vie":  # marks stripped: the topic decides
-                found = self._document_words(part, found, decoder, confidence)
+            # The topic decides: marks-stripped text, and (less) garbled text.
+            weight = self.config.word_cache_garbled if garbled else \
+                self.config.word_cache_weight if region.params.lang != "vie" else 0.0
+            found = self._document_words(part, found, decoder, confidence, weight)
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
                 found = self._adapt(region.paragraphs, part, found, decoder, confidence)
             decisions += found
@@ -541,16 +544,16 @@ class Restorer:
         return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _document_words(self, part: list[tuple[list[Slot], list[Edit]]],
-                        decs: list[list[Decision]], decoder: Decoder, confidence: bool
-                        ) -> list[list[Decision]]:
+                        decs: list[list[Decision]], decoder: Decoder, confidence: bool,
+                        weight: float) -> list[list[Decision]]:
         """The decisions, with a cache of the document's own words (``doccache``): each
         reading gains what the readings within ``config.word_cache_window`` words say
         for it, and the positions whose reading that could change, their neighbours as
         decoded, are decoded again with the words around them."""
         cfg = self.config
-        if cfg.word_cache_weight <= 0:
+        if weight <= 0:
             return decs
-        model = self._word_cache
+        model = replace(self._word_cache, weight=weight)
         changed: dict[int, list[int]] = {}
         # In parts of CACHE_PART words, each with the paragraphs around it that its
         # windows reach: the arrays stay small, and the output is the whole document's.
@@ -578,7 +581,8 @@ class Restorer:
 
     @cached_property
     def _word_cache(self) -> WordCache:
-        """The document cache model, with the corpus count + 1 of each LM id's syllable."""
+        """The document cache model (its weight set per text), with the corpus count + 1
+        of each LM id's syllable."""
         counts = self.generator.inventory.counts
         ids = self.lm.ids(list(counts))
         per_id = np.ones(int(ids.max(initial=FIRST_WORD_ID)) + 1)
@@ -586,8 +590,8 @@ class Restorer:
         per_id[ids[known]] += np.fromiter(counts.values(), dtype=np.float64,
                                           count=len(counts))[known]
         cfg = self.config
-        return WordCache(cfg.word_cache_weight, cfg.word_cache_window, cfg.word_cache_min,
-                         FIRST_WORD_ID, per_id)
+        return WordCache(0.0, cfg.word_cache_window, cfg.word_cache_min, FIRST_WORD_ID,
+                         per_id)
 
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
                    decs: list[list[Decision]], found: list[tuple[int, int]],
