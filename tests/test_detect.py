@@ -97,6 +97,18 @@ def test_terms_and_document_formulas_decide():
     assert "thông tin đối ngoại" in out
 
 
+def test_a_place_name_spelled_exactly_is_read_whole():
+    """The gazetteer's names decide even where their syllables are no standard ones
+    ("Đắk", "Lắk": priced by the channel as any reading), and a near match that starts
+    before a name spelled exactly does not take its words ("Tinh Dak" is near "Bình
+    Dân")."""
+    out = vnrestore.restore("Tinh Dak Lak va tinh Dak Nong nam o Tay Nguyen.")
+    assert out.startswith("Tỉnh Đắk Lắk và tỉnh Đ")
+    # A near match may still hold a shorter exact one: the term in "thong tin di ngoai".
+    assert "thông tin đối ngoại" in vnrestore.restore(
+        "ciia B Chinh trj vé thong tin di ngoai nam 2024 ctia tinh")
+
+
 def test_a_document_formula_decides_with_its_punctuation():
     # The language model prefers a foreign word before a colon ("Luu" kept); the formula
     # "Lưu: VT" of every document footer decides, its abbreviation and colon read as is.

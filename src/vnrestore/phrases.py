@@ -15,7 +15,6 @@ Two kinds of support, both from ``vnrestore.lexicon``:
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -129,13 +128,15 @@ class PhraseIndex:
         return skeleton(observed_form(word))
 
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
-    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, str] | None:
-        """The phrase these observed words spell: exactly, or within a small distance
-        when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
+    def lookup(self, words: tuple[str, ...], fuzzy: bool = True, exact: bool = False
+               ) -> tuple[str, str] | None:
+        """The phrase these observed words spell: exactly, or (unless ``exact``) within a
+        small distance when ``fuzzy`` (garbled text) or when a word is no syllable's
+        skeleton."""
         skeletons = [self.word_key(w) for w in words]
         key = " ".join(skeletons)
         hit = self.entries.get(key)
-        if hit is not None:
+        if hit is not None or exact:
             return hit
         if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
             return None
@@ -179,10 +180,9 @@ def support(cands: list[Candidate], token: str, word: str, kind: str,
                                  "user" if user else c.kind)
             return cands
     lm_token = place_tone(word.lower(), "old")
+    channel = params.cost(observed_form(token), lm_token)
     if lm_token not in inventory.counts:
         lm_token = "<unk>"
-    channel = params.cost(observed_form(token), lm_token) if lm_token != "<unk>" else \
-        -math.log(params.garble)
     cands.append(Candidate(target, lm_token, channel, -bonus, "user" if user else "lexicon"))
     return cands
 
@@ -233,29 +233,50 @@ def _formulas(index: PhraseIndex, run: list[int], keys: list[str], slots: list[S
 def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
                 params: ChannelParams, inventory: Inventory, config: RestoreConfig,
                 terms: bool, fuzzy: bool, fewest: int) -> None:
-    """Longest-first matches in (part of) a run."""
+    """Longest-first matches in (part of) a run.  A near match may contain a phrase
+    spelled exactly but not cut one: "Tinh Dak Lak" is "Tỉnh Đắk Lắk", not "Bình Dân"
+    (near "Tinh Dak") and "Lak"; "thong tin di ngoai" is still "thông tin đối ngoại"."""
+    exact = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=True)
+
+    def cuts(i: int, n: int) -> bool:
+        return any(i < j + m and j < i + n and not (i <= j and j + m <= i + n)
+                   for j, m, _ in exact)
+
+    found = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=False, avoid=cuts)
+    for i, n, hit in found:
+        _support_run(slots, run[i:i + n], hit[0], hit[1], params, inventory, config)
+
+
+def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
+             terms: bool, fuzzy: bool, fewest: int, exact: bool,
+             avoid: Callable[[int, int], bool] = lambda i, n: False
+             ) -> list[tuple[int, int, tuple[str, str]]]:
+    """Longest-first matches from the left (only exact ones if ``exact``), none that
+    ``avoid`` refuses: (start, words, (phrase, kind))."""
     starts = index.starts
+    out = []
     i = 0
     while i <= len(run) - fewest:
         # A match starts with the first two words of an entry (one for a one-word user
         # term), unless a name (capitalized) is found fuzzily from garbled words: the
         # other starts, most words of a text, would be wasted lookups.
-        if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and not (
+        if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and (exact or not (
                 slots[run[i]][0].text[:1].isupper()
-                and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS])))):
+                and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS]))))):
             i += 1
             continue
         for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
-            idx = run[i : i + n]
-            words = tuple(slots[k][0].text for k in idx)
-            hit = index.lookup(words, fuzzy)
+            words = tuple(slots[k][0].text for k in run[i : i + n])
+            hit = index.lookup(words, fuzzy, exact)
             if hit is None or (hit[1] == "term" and not terms) or (
-                    hit[1] == "name" and not all(w[:1].isupper() for w in words)):
+                    hit[1] == "name" and not all(w[:1].isupper() for w in words)) or \
+                    avoid(i, n):
                 continue
-            _support_run(slots, idx, hit[0], hit[1], params, inventory, config)
+            out.append((i, n, hit))
             i += n - 1
             break
         i += 1
+    return out
 
 
 def _support_run(slots: list[Slot], idx: list[int], phrase: str, kind: str,
