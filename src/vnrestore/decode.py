@@ -333,15 +333,17 @@ class Decoder:
             for j in group:
                 out[i][j] = found[j - a]
         if confidence and where:  # the held neighbours of each run, in the new context
-            near = [sorted({j for i2, a, group in where if i2 == i
-                            for j in range(max(0, group[0] - 2),
-                                           min(len(lattices[i]), group[-1] + 3))
-                            if j not in group}) for i in range(len(lattices))]
-            todo = [i for i, js in enumerate(near) if js]
-            for i, found in zip(todo, self.rescore(
+            held: dict[int, set[int]] = {}
+            for i, _, group in where:
+                held.setdefault(i, set()).update(
+                    range(max(0, group[0] - 2), min(len(lattices[i]), group[-1] + 3)))
+                held[i].difference_update(group)
+            todo = sorted(i for i, js in held.items() if js)
+            near = [sorted(held[i]) for i in todo]
+            for i, js, found in zip(todo, near, self.rescore(
                     [lattices[i] for i in todo], [[d.choice for d in out[i]] for i in todo],
-                    [near[i] for i in todo]), strict=True):
-                for j, dec in zip(near[i], found, strict=True):
+                    near), strict=True):
+                for j, dec in zip(js, found, strict=True):
                     out[i][j] = dec
         return out
 
