@@ -17,12 +17,13 @@ from vnrestore.pipeline import get_restorer
 W = 10  # first word id in these toy arrays
 
 
-def _cache(*, window=4, least=2, weight=0.5, counts=None) -> WordCache:
-    return WordCache(weight, window, least, W, np.ones(20) if counts is None else counts)
+def _cache(*, window=4, least=2, counts=None) -> WordCache:
+    return WordCache(window, least, W, np.ones(20) if counts is None else counts)
 
 
-def _gains(read, offered, at, own, **kw):
-    return _cache(**kw).gains(np.array(read), np.array(offered), np.array(at), np.array(own))
+def _gains(read, offered, at, own, weight=0.5, **kw):
+    return _cache(**kw).gains(np.array(read), np.array(offered), np.array(at), np.array(own),
+                              weight)
 
 
 def test_gain_counts_the_readings_around_the_position_but_not_itself() -> None:
@@ -54,8 +55,8 @@ def test_the_most_a_reading_gains_bounds_what_it_gains_anywhere(seed) -> None:
     cache = _cache(window=10, counts=rng.integers(1, 50, size=20).astype(float))
     at = np.repeat(np.arange(200), 20)
     offered = np.tile(np.arange(20), 200)
-    gain = cache.gains(read, offered, at, read[at] == offered).reshape(200, 20)
-    most = cache.most(read)
+    gain = cache.gains(read, offered, at, read[at] == offered, 0.5).reshape(200, 20)
+    most = cache.most(read, 0.5)
     assert (gain <= most[None, :] + 1e-12).all()
     assert (gain.max(axis=0) > 0).sum() > 5  # not vacuous
     assert (most[:W] == 0).all()

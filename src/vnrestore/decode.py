@@ -305,7 +305,7 @@ class Decoder:
 
     def redecode(self, lattices: Sequence[Sequence[Sequence[Candidate]]],
                  before: Sequence[Sequence[Decision]], changed: Sequence[Iterable[int]],
-                 confidence: bool = True, reach: int = 3) -> list[list[Decision]]:
+                 confidence: bool, reach: int) -> list[list[Decision]]:
         """The decisions of lattices decoded before as ``before`` whose candidates have
         since changed only at the positions ``changed`` (same number of candidates):
         the positions at most ``reach`` from a change are searched again, the others

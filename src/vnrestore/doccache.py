@@ -24,13 +24,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class WordCache:
-    weight: float
     window: int
     least: int
     first_word: int
     counts: np.ndarray  # corpus count + 1 of every LM id
 
-    def most(self, read: np.ndarray) -> np.ndarray:
+    def most(self, read: np.ndarray, weight: float) -> np.ndarray:
         """The most each LM id can gain anywhere in the document ``read`` (the LM id
         decoded at every position), from its most occurrences in any one window: it
         tells the readings worth looking at."""
@@ -45,12 +44,12 @@ class WordCache:
             - np.arange(len(keys))
         near = np.zeros(len(self.counts), dtype=np.int64)
         np.maximum.at(near, ids, inside)
-        gain = np.log1p(near * self._rate(read) / self.counts)
+        gain = np.log1p(near * self._rate(read, weight) / self.counts)
         gain[near < self.least] = 0.0
         return gain
 
     def gains(self, read: np.ndarray, offered: np.ndarray, at: np.ndarray,
-              own: np.ndarray) -> np.ndarray:
+              own: np.ndarray, weight: float) -> np.ndarray:
         """The gain (nats) of each offered reading: ``offered`` LM ids, ``at`` the
         position of each in ``read``, ``own`` whether it is the reading decoded there
         (that occurrence is not its own evidence)."""
@@ -65,11 +64,11 @@ class WordCache:
         low = np.searchsorted(keys, offered * span + at, "left")
         near = np.searchsorted(keys, offered * span + at + 2 * half, "right") - low - own
         valid = (offered >= self.first_word) & (near >= self.least)
-        return np.where(valid, np.log1p(np.maximum(near, 0) * self._rate(read)
+        return np.where(valid, np.log1p(np.maximum(near, 0) * self._rate(read, weight)
                                         / self.counts[offered]), 0.0)
 
-    def _rate(self, read: np.ndarray) -> float:
+    def _rate(self, read: np.ndarray, weight: float) -> float:
         """P_near / P_corpus of a reading seen once in the window, per corpus count."""
         words = int((read >= self.first_word).sum())
-        return self.weight * float(self.counts[self.first_word:].sum()) \
+        return weight * float(self.counts[self.first_word:].sum()) \
             / max(1, min(words, self.window // 2 * 2))

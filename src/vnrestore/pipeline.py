@@ -553,17 +553,18 @@ class Restorer:
         cfg = self.config
         if weight <= 0:
             return decs
-        model = replace(self._word_cache, weight=weight)
+        model = self._word_cache
         changed: dict[int, list[int]] = {}
         # In parts of CACHE_PART words, each with the paragraphs around it that its
         # windows reach: the arrays stay small, and the output is the whole document's.
         for lo, hi, core in _parts([len(slots) for slots, _ in part],
                                    CACHE_PART, cfg.word_cache_window // 2):
-            doc = _Decoded.of(part[lo:hi], decs[lo:hi], decoder, model.most,
-                              cfg.word_cache_floor, core)
+            doc = _Decoded.of(part[lo:hi], decs[lo:hi], decoder,
+                              lambda read: model.most(read, weight), cfg.word_cache_floor,
+                              core)
             if doc is None:
                 continue
-            gain = model.gains(doc.read, doc.cand, doc.owner, doc.chosen)
+            gain = model.gains(doc.read, doc.cand, doc.owner, doc.chosen, weight)
             for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
                 p, k = doc.place[i]
                 p += lo
@@ -581,8 +582,8 @@ class Restorer:
 
     @cached_property
     def _word_cache(self) -> WordCache:
-        """The document cache model (its weight set per text), with the corpus count + 1
-        of each LM id's syllable."""
+        """The document cache model, with the corpus count + 1 of each LM id's syllable
+        (its weight depends on the text)."""
         counts = self.generator.inventory.counts
         ids = self.lm.ids(list(counts))
         per_id = np.ones(int(ids.max(initial=FIRST_WORD_ID)) + 1)
@@ -590,8 +591,7 @@ class Restorer:
         per_id[ids[known]] += np.fromiter(counts.values(), dtype=np.float64,
                                           count=len(counts))[known]
         cfg = self.config
-        return WordCache(0.0, cfg.word_cache_window, cfg.word_cache_min, FIRST_WORD_ID,
-                         per_id)
+        return WordCache(cfg.word_cache_window, cfg.word_cache_min, FIRST_WORD_ID, per_id)
 
     def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
                    decs: list[list[Decision]], found: list[tuple[int, int]],
