@@ -128,15 +128,13 @@ class PhraseIndex:
         return skeleton(observed_form(word))
 
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
-    def lookup(self, words: tuple[str, ...], fuzzy: bool = True, exact: bool = False
-               ) -> tuple[str, str] | None:
-        """The phrase these observed words spell: exactly, or (unless ``exact``) within a
-        small distance when ``fuzzy`` (garbled text) or when a word is no syllable's
-        skeleton."""
+    def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, str] | None:
+        """The phrase these observed words spell: exactly, or within a small distance
+        when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
         skeletons = [self.word_key(w) for w in words]
         key = " ".join(skeletons)
         hit = self.entries.get(key)
-        if hit is not None or exact:
+        if hit is not None:
             return hit
         if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
             return None
@@ -237,14 +235,21 @@ def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list
     spelled exactly but not cut one: "Tinh Dak Lak" is "Tỉnh Đắk Lắk", not "Bình Dân"
     (near "Tinh Dak") and "Lak"; "thong tin di ngoai" is still "thông tin đối ngoại"."""
     exact = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=True)
-
-    def cuts(i: int, n: int) -> bool:
-        return any(i < j + m and j < i + n and not (i <= j and j + m <= i + n)
-                   for j, m, _ in exact)
-
-    found = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=False, avoid=cuts)
+    if not fuzzy and all(map(index.known, keys)):
+        # Near matches are sought only in garbled text or around a word no syllable
+        # spells: here the second search would find the exact matches again.
+        found = exact
+    else:
+        found = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=False,
+                         avoid=lambda i, n: _cuts(exact, i, n))
     for i, n, hit in found:
         _support_run(slots, run[i:i + n], hit[0], hit[1], params, inventory, config)
+
+
+def _cuts(exact: list[tuple[int, int, tuple[str, str]]], i: int, n: int) -> bool:
+    """Does words i..i+n overlap one of the ``exact`` matches without containing it?"""
+    return any(i < j + m and j < i + n and not (i <= j and j + m <= i + n)
+               for j, m, _ in exact)
 
 
 def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Slot],
@@ -267,7 +272,9 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
             continue
         for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
             words = tuple(slots[k][0].text for k in run[i : i + n])
-            hit = index.lookup(words, fuzzy, exact)
+            # Spelled exactly: the keys at hand are the index's.
+            hit = index.entries.get(" ".join(keys[i:i + n])) if exact else \
+                index.lookup(words, fuzzy)
             if hit is None or (hit[1] == "term" and not terms) or (
                     hit[1] == "name" and not all(w[:1].isupper() for w in words)) or \
                     avoid(i, n):
