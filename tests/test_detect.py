@@ -97,6 +97,23 @@ def test_terms_and_document_formulas_decide():
     assert "thông tin đối ngoại" in out
 
 
+def test_terms_of_five_words_or_more_decide_too():
+    """A sixth of the term lexicon is five words or longer ("cổng thông tin điện tử");
+    such terms are found like the short ones, and win over a fluent reading ("điện từ
+    của": electromagnetic)."""
+    from vnrestore.phrases import PhraseIndex
+
+    index = PhraseIndex(terms=["cổng thông tin điện tử", "bộ giáo dục và đào tạo"])
+    assert index.lookup(("cong", "thong", "tin", "dién", "tr")) == \
+        ("cổng thông tin điện tử", "term")
+    assert index.lookup(("Bo", "Gido", "duc", "va", "Dao", "tao")) == \
+        ("bộ giáo dục và đào tạo", "term")
+    out = vnrestore.restore("xay dung trang thong tin dién tr cua xa va cong thong tin "
+                            "dién tor cua huyén")
+    assert out.startswith("xây dựng trang thông tin điện tử của xã và cổng thông tin "
+                          "điện tử của"), out
+
+
 def test_a_place_name_spelled_exactly_is_read_whole():
     """The gazetteer's names decide even where their syllables are no standard ones
     ("Đắk", "Lắk": priced by the channel as any reading), and a near match that starts

@@ -45,7 +45,9 @@ class PhraseIndex:
     supports each of its syllables at its position (``bonus`` nats off the prior).
     """
 
-    MAX_WORDS = 4
+    #: A formula of more tokens than this is found within fuzzy_edits, a shorter one
+    #: only as written (its punctuation is then the evidence).
+    FORMULA_EXACT_TOKENS = 4
 
     def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
                  known: Callable[[str], bool] = lambda skel: False,
@@ -76,7 +78,7 @@ class PhraseIndex:
         # sized one is read exactly, the punctuation being its evidence; a header longer
         # than a phrase ("Độc lập - Tự do - Hạnh phúc") is found within fuzzy_edits.
         self.formulas = [(key.split(" "), formula,
-                          fuzzy_edits if key.count(" ") >= self.MAX_WORDS else 0)
+                          fuzzy_edits if key.count(" ") >= self.FORMULA_EXACT_TOKENS else 0)
                          for key, formula in map(formula_entry, formulas)]
         # One of a formula's first edits + 1 tokens is read exactly: where a formula may
         # start is found with one lookup per token.
@@ -89,6 +91,8 @@ class PhraseIndex:
                                        if not _wordlike(k))
         # The first two words of every key (or the only one): where an exact match starts.
         self.starts = frozenset(" ".join(key.split(" ", 2)[:2]) for key in self.entries)
+        # The most words a lookup needs to try.
+        self.longest = max((key.count(" ") + 1 for key in self.entries), default=0)
         self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
@@ -100,7 +104,7 @@ class PhraseIndex:
     def _key(self, phrase: str, user: bool = False) -> str:
         """The skeleton key of a phrase ("" when it is not indexed: names need 2+ words)."""
         words = phrase.split()
-        if 1 <= len(words) <= self.MAX_WORDS and (user or len(words) > 1):
+        if words and (user or len(words) > 1):
             return " ".join(skeleton(w.lower()) for w in words)
         return ""
 
@@ -267,10 +271,10 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
         # other starts, most words of a text, would be wasted lookups.
         if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and (exact or not (
                 slots[run[i]][0].text[:1].isupper()
-                and (fuzzy or not all(map(index.known, keys[i:i + index.MAX_WORDS]))))):
+                and (fuzzy or not all(map(index.known, keys[i:i + index.longest]))))):
             i += 1
             continue
-        for n in range(min(PhraseIndex.MAX_WORDS, len(run) - i), fewest - 1, -1):
+        for n in range(min(index.longest, len(run) - i), fewest - 1, -1):
             words = tuple(slots[k][0].text for k in run[i : i + n])
             # Spelled exactly: the keys at hand are the index's.
             hit = index.entries.get(" ".join(keys[i:i + n])) if exact else \
