@@ -227,6 +227,16 @@ def test_an_abbreviation_the_document_writes_in_its_codes_stays_as_written():
         "Thực hiện Nghị quyết số 12-NQ/HĐND của HĐND tỉnh về việc"
 
 
+def test_an_abbreviation_that_spells_a_syllable_is_offered_as_one():
+    """The lexicon's "HU" (Huyện ủy) spells the syllable "hu": it is read as an
+    abbreviation where the context wants one, and as a word in a heading of capitals."""
+    from vnrestore import restore
+
+    assert restore("- Ban Tuyén Giao HU;\n- UBND cac x4, thi tran;") == \
+        "- Ban Tuyên Giáo HU;\n- UBND các xã, thị trấn;"
+    assert "HƯ HỎNG" in restore("CHONG HU HONG TAI SAN")
+
+
 def test_a_clean_pages_tone_slips_reach_the_language_model():
     """On a page Tesseract-vie read 99.7% right every change costs ~5.8 nats before its
     confusion is priced: the candidate beam must leave room for the confusion, or the

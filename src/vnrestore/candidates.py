@@ -179,6 +179,10 @@ class CandidateGenerator:
         if abbr and abbr != token:
             # A dictionary abbreviation read without its Đ is a marks-dropped reading.
             out.append(Candidate(abbr, "<abbr>", -math.log(params.drop), 0.0, "abbreviation"))
+        elif abbr and identity.kind == "syllable":
+            # One that spells a syllable ("HU": Huyện ủy) is that abbreviation or a word
+            # in capitals ("HƯ HỎNG"): the context decides.
+            out.append(Candidate(abbr, "<abbr>", identity.channel, 0.0, "abbreviation"))
         if code:
             return tuple(out)
         # A clean (or only mark-stripped) document needs only the marked variants of
