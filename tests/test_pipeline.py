@@ -227,6 +227,15 @@ def test_an_abbreviation_the_document_writes_in_its_codes_stays_as_written():
         "Thực hiện Nghị quyết số 12-NQ/HĐND của HĐND tỉnh về việc"
 
 
+def test_every_marked_form_of_a_stripped_syllable_can_be_read():
+    """"dang" spells 21 syllables (d or đ, six tones, a/ă/â): a rare one, "dẳng" of "dai
+    dẳng", must reach the language model too."""
+    from vnrestore import restore
+
+    assert restore("Con mua dai dang suot ca tuan khien nhieu nguoi met moi.") == \
+        "Cơn mưa dai dẳng suốt cả tuần khiến nhiều người mệt mỏi."
+
+
 def test_an_abbreviation_that_spells_a_syllable_is_offered_as_one():
     """The lexicon's "HU" (Huyện ủy) spells the syllable "hu": it is read as an
     abbreviation where the context wants one, and as a word in a heading of capitals."""

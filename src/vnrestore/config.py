@@ -26,11 +26,15 @@ class RestoreConfig:
     #: Readings kept per token after pruning.  Dev: 6 / 8 lost 1.5 / 0.4 points on the
     #: seed, 10 lost 0.2 on synthetic eng-OCR.  12 -> 13 once the beam was widened
     #: (channel_beam 8.5): garbled words whose reading ranked 13th were cut ("theo ddi" =
-    #: dõi, "B4 trí" = Bố).  Dev: eng-UD 87.56 -> 87.68, seed 97.79 -> 97.84, stripped
-    #: news +0.01, none lower.  14 gave eng-UD 87.78 but a 1 MB garbled file peaked at 401
-    #: MB (13: 374, 12: 353; budget 400); 16-24 up to 88.00 but eng-moderate -0.03 to
-    #: -0.05 and garbled text 11-60% slower.
-    max_candidates: int = 13
+    #: dõi, "B4 trí" = Bố).  13 -> 17 once the decoder's chunks were made smaller
+    #: (decode.CHUNK_POSITIONS; 14 had taken a 1 MB garbled file past the 400 MB budget):
+    #: "dang" spells 21 syllables, and marks-stripped "dai dang" was "đại đăng", its
+    #: "dẳng" cut.  Dev: eng-UD 87.73 -> 87.93, seed 98.04 -> 98.09,
+    #: eng-moderate 96.57 -> 96.59, degraded Tesseract-vie 93.69 -> 93.71, stripped legal
+    #: / news / wiki / UD +0.01 / +0.03 / +0.01 / +0.03, none lower; 15 gave eng-UD 87.83
+    #: and degraded pages -0.03; 20 eng-UD 87.98 but eng-moderate -0.02.  Cost: garbled
+    #: text ~20% more CPU (1 MB: 13.8 -> 16.8 s, 3 interleaved runs), stripped text +2%.
+    max_candidates: int = 17
     #: Beyond this many nats worse than the best reading a candidate is not decoded
     #: (clean_beam in text read as clean, channel_beam in OCR output and stripped text).
     #: Text read as clean (typed, or OCR'd well: a misreading rate of 0.001 or less) is

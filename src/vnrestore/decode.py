@@ -48,9 +48,10 @@ if TYPE_CHECKING:
 BOS, EOS = 1, 2
 # Lattices are decoded in chunks of about this many positions to bound memory (a chunk
 # is a batch of independent paragraphs, so it never changes the output): the bigram pass
-# and the search hold a few arrays per trigram (~120 MB at the peak for a chunk of noisy
-# OCR text); halving it costs ~10% speed on noisy text.
-CHUNK_POSITIONS = 8192
+# and the search hold a few arrays per trigram state.  A 1 MB garbled file at 17
+# readings a word peaked at ~450 MB with 8192, 386-394 with 4096, 352-374 with 3072; CPU
+# the same for 4096 and 3072 (3 interleaved runs each), 8192 3% less.
+CHUNK_POSITIONS = 3072
 ARRAY_CACHE = 100_000  # positions' (ids, costs) arrays kept by the decoder
 _INF = np.inf
 
