@@ -246,6 +246,19 @@ def test_an_abbreviation_that_spells_a_syllable_is_offered_as_one():
     assert "HƯ HỎNG" in restore("CHONG HU HONG TAI SAN")
 
 
+def test_a_worn_pages_misreadings_reach_the_language_model():
+    """On a worn page Tesseract-vie read "Kết quả thương lượng" as "let quái trương
+    lượng": each word is a few confusions away, which the candidate beam must admit."""
+    from vnrestore import restore
+
+    page = ("|. Ngươi tiêu dụng có quxen gửi vêu cau đến to chức; ca nhận kinh doanh\n"
+            "line họa, dịch xự de thương lượng khi cho rang quyến, lợi ích hợp pháp\n"
+            "let quái trương lượng thành của tỏ chức, ca nhân kinh doanh hàng hỏa,\n")
+    out = restore(page, source="vie-ocr").split("\n")
+    assert out[1].startswith("line hóa, dịch vụ để thương lượng khi cho rằng quyền")
+    assert out[2] == "kết quả thương lượng thành của tổ chức, cá nhân kinh doanh hàng hóa,"
+
+
 def test_a_clean_pages_tone_slips_reach_the_language_model():
     """On a page Tesseract-vie read 99.7% right every change costs ~5.8 nats before its
     confusion is priced: the candidate beam must leave room for the confusion, or the

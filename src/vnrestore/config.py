@@ -51,8 +51,11 @@ class RestoreConfig:
     #: 99.67 -> 99.72, clean news pages 99.50 -> 99.59, degraded 93.19 -> 93.44, every
     #: other set identical (pages restored one by one, as the benchmark does, with the
     #: later mechanisms: 99.54 -> 99.67, 99.51 -> 99.52); 9 and 10 changed correct text
-    #: (news 100.00 -> 99.99/99.98, before text read as clean had clean_beam).
-    channel_beam: float = 8.5
+    #: (news 100.00 -> 99.99/99.98, before text read as clean had clean_beam).  8.5 ->
+    #: 10 with 17 readings a word: Tesseract-vie clean pages 99.67 -> 99.69, clean news
+    #: pages 99.55 -> 99.56, degraded 93.71 -> 93.84, every other set identical (9.5:
+    #: degraded 93.76; 10.5 and 11 as 10; 12: 93.81); Tesseract-vie text ~4% more CPU.
+    channel_beam: float = 10.0
     #: Weight of the unigram frequency when ranking candidates for pruning (not decoding).
     prune_freq_weight: float = 0.4
     #: Below this estimated garble rate a document's letters are taken as read: only marks
