@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from .tokenize import Token
 
 Slot = tuple["Token", Sequence[Candidate]]
+SUPPORTED_MEMO = 100_000  # supported candidate tuples kept (PhraseIndex.supported)
+# Outside garbled text a near match is sought for at most this many words (a name such
+# as "Eco Lake View Đại Từ": an unknown word beside syllables); longer ones only exactly.
+NEAR_WORDS = 4
 
 
 class PhraseIndex:
@@ -91,12 +96,15 @@ class PhraseIndex:
                                        if not _wordlike(k))
         # The first two words of every key (or the only one): where an exact match starts.
         self.starts = frozenset(" ".join(key.split(" ", 2)[:2]) for key in self.entries)
-        # The most words a lookup needs to try.
-        self.longest = max((key.count(" ") + 1 for key in self.entries), default=0)
+        # The word counts of the entries, most first: the only lengths worth a lookup.
+        self.sizes = sorted({key.count(" ") + 1 for key in self.entries}, reverse=True)
+        self.longest = self.sizes[0] if self.sizes else 0
         self.any_case = any(kind != "name" for _, kind in self.entries.values())
         # Keys by (words, characters): a key within distance 2 has a length within 2,
         # so a fuzzy lookup searches 5 small buckets, not every key of its word count.
         self.buckets: dict[tuple[int, int], list[str]] = defaultdict(list)
+        # (candidates, token, word, kind, params) -> the supported candidates
+        self.supported: dict[tuple, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._order = {key: i for i, key in enumerate(self.entries)}
         for key in self.entries:
             self.buckets[key.count(" ") + 1, len(key)].append(key)
@@ -145,8 +153,9 @@ class PhraseIndex:
         edits = self.fuzzy_edits
         found = []
         for size in range(len(key) - edits, len(key) + edits + 1):
-            best = process.extractOne(key, self.buckets.get((len(words), size), ()),
-                                      scorer=Levenshtein.distance, score_cutoff=edits)
+            bucket = self.buckets.get((len(words), size))
+            best = bucket and process.extractOne(key, bucket, scorer=Levenshtein.distance,
+                                                 score_cutoff=edits)
             if best:
                 found.append((best[1], self._order[best[0]], best[0]))
         # The closest; among equals the first in index order (as one search over all).
@@ -227,7 +236,8 @@ def _formulas(index: PhraseIndex, run: list[int], keys: list[str], slots: list[S
         found = index.formula_at(keys, i) if i not in taken else None
         if found is not None:
             n, formula = found
-            _support_run(slots, run[i:i + n], formula, "formula", params, inventory, config)
+            _support_run(index, slots, run[i:i + n], formula, "formula", params, inventory,
+                         config)
             taken.update(range(i, i + n))
     return taken
 
@@ -247,7 +257,7 @@ def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list
         found = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=False,
                          avoid=lambda i, n: _cuts(exact, i, n))
     for i, n, hit in found:
-        _support_run(slots, run[i:i + n], hit[0], hit[1], params, inventory, config)
+        _support_run(index, slots, run[i:i + n], hit[0], hit[1], params, inventory, config)
 
 
 def _cuts(exact: list[tuple[int, int, tuple[str, str]]], i: int, n: int) -> bool:
@@ -263,6 +273,12 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
     """Longest-first matches from the left (only exact ones if ``exact``), none that
     ``avoid`` refuses: (start, words, (phrase, kind))."""
     starts = index.starts
+    # Outside garbled text only a window of at most NEAR_WORDS words holding a word no
+    # syllable spells is sought near (``PhraseIndex.lookup``); the others are looked up
+    # exactly, here.
+    unknown = None if fuzzy else \
+        [0, *accumulate(not index.known(k) for k in keys)]  # unknown words before
+    reach = index.longest if fuzzy else NEAR_WORDS
     out = []
     i = 0
     while i <= len(run) - fewest:
@@ -271,17 +287,21 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
         # other starts, most words of a text, would be wasted lookups.
         if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and (exact or not (
                 slots[run[i]][0].text[:1].isupper()
-                and (fuzzy or not all(map(index.known, keys[i:i + index.longest]))))):
+                and (fuzzy or not all(map(index.known, keys[i:i + reach]))))):
             i += 1
             continue
-        for n in range(min(index.longest, len(run) - i), fewest - 1, -1):
-            words = tuple(slots[k][0].text for k in run[i : i + n])
-            # Spelled exactly: the keys at hand are the index's.
-            hit = index.entries.get(" ".join(keys[i:i + n])) if exact else \
-                index.lookup(words, fuzzy)
+        for n in index.sizes:
+            if n > len(run) - i:
+                continue
+            if n < fewest:
+                break
+            if exact or (unknown is not None and (n > reach or unknown[i + n] == unknown[i])):
+                hit = index.entries.get(" ".join(keys[i:i + n]))
+            else:
+                hit = index.lookup(tuple(slots[k][0].text for k in run[i:i + n]), fuzzy)
             if hit is None or (hit[1] == "term" and not terms) or (
-                    hit[1] == "name" and not all(w[:1].isupper() for w in words)) or \
-                    avoid(i, n):
+                    hit[1] == "name" and not all(slots[k][0].text[:1].isupper()
+                                                 for k in run[i:i + n])) or avoid(i, n):
                 continue
             out.append((i, n, hit))
             i += n - 1
@@ -290,16 +310,27 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
     return out
 
 
-def _support_run(slots: list[Slot], idx: list[int], phrase: str, kind: str,
-                 params: ChannelParams, inventory: Inventory, config: RestoreConfig) -> None:
+def _support_run(index: PhraseIndex, slots: list[Slot], idx: list[int], phrase: str,
+                 kind: str, params: ChannelParams, inventory: Inventory,
+                 config: RestoreConfig) -> None:
     """Support each word of ``phrase`` at its slot (of a formula, only its words: its
-    abbreviations and punctuation were read exactly)."""
+    abbreviations and punctuation were read exactly).  Every occurrence of a word in
+    the same phrase gets the same supported tuple: the decoder computes a tuple's
+    arrays once (``Decoder._arrays``), and documents repeat their terms and names."""
+    memo = index.supported
     for k, word in zip(idx, phrase.split(), strict=True):
         if kind == "formula" and not word.islower():
             continue
         tok, cands = slots[k]
-        slots[k] = (tok, support(list(cands), tok.text, word, kind, params, inventory,
-                                 config))
+        key = (id(cands), tok.text, word, kind, params)
+        hit = memo.get(key)
+        if hit is None or hit[0] is not cands:
+            if len(memo) >= SUPPORTED_MEMO:
+                memo.clear()
+            # Holding ``cands`` keeps its id from being reused while the entry lives.
+            hit = memo[key] = (cands, tuple(support(list(cands), tok.text, word, kind,
+                                                    params, inventory, config)))
+        slots[k] = (tok, hit[1])
 
 
 def pair_keys(lm: LanguageModelLike, lexicon: Lexicon) -> np.ndarray:
