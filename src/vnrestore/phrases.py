@@ -133,6 +133,13 @@ class PhraseIndex:
                 return n, formula
         return None
 
+    def misspelt(self, word: str, key: str) -> bool:
+        """Could ``word`` (skeleton ``key``) be a phrase's word misspelt?  Not when some
+        syllable spells it, nor when it is an abbreviation or holds a digit ("UBND",
+        "U23"): names and terms have neither."""
+        return not self.known(key) and not (len(word) > 1 and word.isupper()) \
+            and not any(ch.isdigit() for ch in word)
+
     @staticmethod
     @lru_cache(maxsize=100_000)
     def word_key(word: str) -> str:
@@ -148,7 +155,7 @@ class PhraseIndex:
         hit = self.entries.get(key)
         if hit is not None:
             return hit
-        if len(key) < 8 or not (fuzzy or not all(map(self.known, skeletons))):
+        if len(key) < 8 or not (fuzzy or any(map(self.misspelt, words, skeletons))):
             return None
         edits = self.fuzzy_edits
         found = []
@@ -249,9 +256,10 @@ def _match_part(index: PhraseIndex, run: list[int], keys: list[str], slots: list
     spelled exactly but not cut one: "Tinh Dak Lak" is "Tỉnh Đắk Lắk", not "Bình Dân"
     (near "Tinh Dak") and "Lak"; "thong tin di ngoai" is still "thông tin đối ngoại"."""
     exact = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=True)
-    if not fuzzy and all(map(index.known, keys)):
-        # Near matches are sought only in garbled text or around a word no syllable
-        # spells: here the second search would find the exact matches again.
+    texts = [slots[k][0].text for k in run]
+    if not fuzzy and not any(map(index.misspelt, texts, keys)):
+        # Near matches are sought only in garbled text or around a word that may be
+        # misspelt: here the second search would find the exact matches again.
         found = exact
     else:
         found = _matches(index, run, keys, slots, terms, fuzzy, fewest, exact=False,
@@ -273,11 +281,12 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
     """Longest-first matches from the left (only exact ones if ``exact``), none that
     ``avoid`` refuses: (start, words, (phrase, kind))."""
     starts = index.starts
-    # Outside garbled text only a window of at most NEAR_WORDS words holding a word no
-    # syllable spells is sought near (``PhraseIndex.lookup``); the others are looked up
+    # Outside garbled text only a window of at most NEAR_WORDS words holding a word that
+    # may be misspelt is sought near (``PhraseIndex.lookup``); the others are looked up
     # exactly, here.
-    unknown = None if fuzzy else \
-        [0, *accumulate(not index.known(k) for k in keys)]  # unknown words before
+    texts = [slots[k][0].text for k in run]
+    # misspelt words before each position (not needed in garbled text)
+    unknown = [] if fuzzy else [0, *accumulate(map(index.misspelt, texts, keys))]
     reach = index.longest if fuzzy else NEAR_WORDS
     out = []
     i = 0
@@ -287,7 +296,7 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
         # other starts, most words of a text, would be wasted lookups.
         if keys[i] not in starts and " ".join(keys[i:i + 2]) not in starts and (exact or not (
                 slots[run[i]][0].text[:1].isupper()
-                and (fuzzy or not all(map(index.known, keys[i:i + reach]))))):
+                and (fuzzy or unknown[min(i + reach, len(keys))] > unknown[i]))):
             i += 1
             continue
         for n in index.sizes:
@@ -295,7 +304,7 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
                 continue
             if n < fewest:
                 break
-            if exact or (unknown is not None and (n > reach or unknown[i + n] == unknown[i])):
+            if exact or (not fuzzy and (n > reach or unknown[i + n] == unknown[i])):
                 hit = index.entries.get(" ".join(keys[i:i + n]))
             else:
                 hit = index.lookup(tuple(slots[k][0].text for k in run[i:i + n]), fuzzy)
