@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 
 Slot = tuple["Token", Sequence[Candidate]]
 SUPPORTED_MEMO = 100_000  # supported candidate tuples kept (PhraseIndex.supported)
-# Outside garbled text a near match is sought for at most this many words (a name such
-# as "Eco Lake View Đại Từ": an unknown word beside syllables); longer ones only exactly.
-NEAR_WORDS = 4
 
 
 class PhraseIndex:
@@ -57,12 +54,14 @@ class PhraseIndex:
     def __init__(self, names: Iterable[str] = (), user_terms: Iterable[str] = (),
                  known: Callable[[str], bool] = lambda skel: False,
                  fuzzy_edits: int = DEFAULT.fuzzy_phrase, terms: Iterable[str] = (),
-                 formulas: Iterable[str] = ()) -> None:
+                 formulas: Iterable[str] = (), near_words: int = DEFAULT.phrase_near_words
+                 ) -> None:
         """``names`` match capitalized runs only (two words or more); ``terms`` (the
         lexicon's, two words or more) and ``user_terms`` (any length) any case;
         ``formulas`` (as written: "Lưu: VT") exactly, whatever the case."""
         self.known = known  # is a skeleton some syllable's?
         self.fuzzy_edits = fuzzy_edits
+        self.near_words = near_words
         self.entries: dict[str, tuple[str, str]] = {}  # skeleton -> (phrase, kind)
         for kind, phrases in (("name", names), ("term", terms)):
             ambiguous: set[str] = set()
@@ -281,13 +280,13 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
     """Longest-first matches from the left (only exact ones if ``exact``), none that
     ``avoid`` refuses: (start, words, (phrase, kind))."""
     starts = index.starts
-    # Outside garbled text only a window of at most NEAR_WORDS words holding a word that
+    # Outside garbled text only a window of at most near_words words holding a word that
     # may be misspelt is sought near (``PhraseIndex.lookup``); the others are looked up
     # exactly, here.
     texts = [slots[k][0].text for k in run]
     # misspelt words before each position (not needed in garbled text)
     unknown = [] if fuzzy else [0, *accumulate(map(index.misspelt, texts, keys))]
-    reach = index.longest if fuzzy else NEAR_WORDS
+    reach = index.longest if fuzzy else index.near_words
     out = []
     i = 0
     while i <= len(run) - fewest:

@@ -139,7 +139,8 @@ class Restorer:
             pairs = pair_keys(lm, lexicon)
             self.phrases = PhraseIndex(lexicon.names, lexicon.user_terms,
                                        inventory.by_skeleton.__contains__,
-                                       config.fuzzy_phrase, lexicon.terms, lexicon.formulas)
+                                       config.fuzzy_phrase, lexicon.terms, lexicon.formulas,
+                                       config.phrase_near_words)
         self.lm = lm
         self.config = config
         self.generator = CandidateGenerator(inventory, abbreviations, config)
