@@ -148,7 +148,7 @@ class PhraseIndex:
     @lru_cache(maxsize=50000)  # noqa: B019 - one index per restorer
     def lookup(self, words: tuple[str, ...], fuzzy: bool = True) -> tuple[str, str] | None:
         """The phrase these observed words spell: exactly, or within a small distance
-        when ``fuzzy`` (garbled text) or when a word is no syllable's skeleton."""
+        when ``fuzzy`` (garbled text) or when a word may be misspelt (``misspelt``)."""
         skeletons = [self.word_key(w) for w in words]
         key = " ".join(skeletons)
         hit = self.entries.get(key)
@@ -283,9 +283,10 @@ def _matches(index: PhraseIndex, run: list[int], keys: list[str], slots: list[Sl
     # Outside garbled text only a window of at most near_words words holding a word that
     # may be misspelt is sought near (``PhraseIndex.lookup``); the others are looked up
     # exactly, here.
-    texts = [slots[k][0].text for k in run]
-    # misspelt words before each position (not needed in garbled text)
-    unknown = [] if fuzzy else [0, *accumulate(map(index.misspelt, texts, keys))]
+    # Words that may be misspelt before each position (for near matches outside garbled
+    # text only).
+    unknown = [] if fuzzy or exact else [0, *accumulate(
+        index.misspelt(slots[k][0].text, key) for k, key in zip(run, keys, strict=True))]
     reach = index.longest if fuzzy else index.near_words
     out = []
     i = 0
