@@ -571,11 +571,9 @@ class Restorer:
                 p += lo
                 tok, cands = part[p][0][k]
                 end = doc.first[i + 1] if i + 1 < len(doc.first) else len(doc.cand)
-                gains = dict(zip(doc.col[doc.first[i]:end].tolist(),
-                                 gain[doc.first[i]:end].tolist(), strict=True))
-                part[p][0][k] = (tok, tuple(replace(c, prior=c.prior - gains[j])
-                                            if gains.get(j) else c
-                                            for j, c in enumerate(cands)))
+                part[p][0][k] = (tok, _cheaper(cands, dict(zip(
+                    doc.col[doc.first[i]:end].tolist(), gain[doc.first[i]:end].tolist(),
+                    strict=True))))
                 changed.setdefault(p, []).append(k)
         if not changed:
             return decs
@@ -962,10 +960,16 @@ def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
         slots = part[p][0]
         for k, best in readings.items():
             tok, cands = slots[k]
-            slots[k] = (tok, tuple(replace(c, prior=c.prior - bonus) if c.text == best
-                                   else c for c in cands))
+            slots[k] = (tok, _cheaper(cands, {j: bonus for j, c in enumerate(cands)
+                                              if c.text == best}))
     return _decode_again(part, decs, {p: list(ks) for p, ks in redo.items()}, decoder,
                          confidence, reach)
+
+
+def _cheaper(cands: Sequence[Candidate], by: dict[int, float]) -> tuple[Candidate, ...]:
+    """``cands`` with the prior of candidate ``j`` lowered by ``by[j]`` nats."""
+    return tuple(replace(c, prior=c.prior - by[j]) if by.get(j) else c
+                 for j, c in enumerate(cands))
 
 
 class _Decoded(NamedTuple):
