@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vnrestore import decode
-from vnrestore.candidates import Candidate
+from vnrestore.candidates import Candidate, Repriced
 from vnrestore.decode import BOS, EOS, Decoder
 
 VOCAB = 12  # ids 0..11; 1 = <s>, 2 = </s>
@@ -147,6 +147,31 @@ def test_shared_candidate_tuples_reuse_bigram_blocks_without_changing_anything(
     assert shared.decode_many(lattices) == want
     assert len(shared._steps.keys) > 0
     assert shared.decode_many(lattices[::-1]) == want[::-1]  # now all from the cache
+
+
+def test_repriced_candidates_decode_as_candidates_with_those_priors() -> None:
+    """The document passes lower the priors of one position's candidates without new
+    Candidate objects (``Repriced``): the search sees exactly the lowered costs, and
+    reuses the shared tuple's LM ids and bigram step tables."""
+    rng = np.random.default_rng(9)
+    words = [tuple(p) for p in _lattice(rng, 6, 9)]
+    lattices = [[words[i] for i in rng.integers(0, len(words), int(rng.integers(1, 25)))]
+                for _ in range(8)]
+    repriced, explicit = [], []
+    for lat in lattices:
+        a, b = list(lat), list(lat)
+        for k in rng.integers(0, len(lat), 3):
+            gains = 3 * rng.random(len(lat[k])) * (rng.random(len(lat[k])) < 0.7)
+            a[k] = Repriced(Repriced(lat[k], gains / 2), gains / 2)  # gains add up
+            b[k] = tuple(replace(c, prior=c.prior - g) for c, g in zip(lat[k], gains, strict=True))
+        repriced.append(a)
+        explicit.append(b)
+    for got, want in zip(repriced[0], explicit[0], strict=True):
+        assert [c.text for c in got] == [c.text for c in want]
+        assert [c.prior for c in got] == pytest.approx([c.prior for c in want])
+    lm = ToyLM(9)
+    assert Decoder(lm, [(4, 5)], 0.7).decode_many(repriced) == \
+        Decoder(lm, [(4, 5)], 0.7).decode_many(explicit)
 
 
 def test_skipping_confidences_keeps_the_choices() -> None:

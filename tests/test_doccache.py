@@ -126,23 +126,26 @@ def test_a_long_text_in_parts_reads_as_it_does_whole(monkeypatch) -> None:
 
 def test_the_cache_weighs_by_how_the_text_was_made(monkeypatch) -> None:
     """Full weight in marks-stripped text, a little in garbled OCR output (a word as
-    read there stands for many), none in text a writer of Vietnamese made."""
+    read there stands for many), none in text a writer of Vietnamese made.  The
+    neighbourhood model (vnrestore.context) rides the same pass, with its own weights,
+    and none in Vietnamese text either."""
     from vnrestore import pipeline
 
     seen = []
     real = pipeline.Restorer._document_words
 
-    def spy(self, part, decs, decoder, confidence, weight):
-        seen.append(weight)
-        return real(self, part, decs, decoder, confidence, weight)
+    def spy(self, part, decs, decoder, confidence, weight, context=0.0):
+        seen.append((weight, context))
+        return real(self, part, decs, decoder, confidence, weight, context)
 
     monkeypatch.setattr(pipeline.Restorer, "_document_words", spy)
     restorer = get_restorer()
     garbled = ("Két luan s6 57-KL/TW ciia B Chinh trj vé tiép tuc ning cao chit lwong, hiéu "
                "qua céc hoat dong thong tin ddi ngoai trén dia ban tinh.\n")
     correct = "Giá lợn hơi tại các tỉnh phía Bắc tiếp tục tăng trong tuần qua.\n"
-    for text, weight in ((STRIPPED, DEFAULT.word_cache_weight),
-                         (garbled, DEFAULT.word_cache_garbled), (correct, 0.0)):
+    for text, weights in ((STRIPPED, (DEFAULT.word_cache_weight, DEFAULT.context_weight)),
+                          (garbled, (DEFAULT.word_cache_garbled, DEFAULT.context_garbled)),
+                          (correct, (0.0, 0.0))):
         seen.clear()
         restorer.restore(text)
-        assert seen == [weight]
+        assert seen == [weights]

@@ -314,10 +314,12 @@ def test_a_garbled_document_reads_its_repeated_pairs_alike():
     third = "- Kénh phwong thirc truyén thong sir dung: trang thong tin dién tir\n"
     text = ("Nang cao chat lwong cong tac thong tin tuyén truyén va truyén thong.\n"
             "Phat huy vai tro cua cac co quan bao chi, truyén thong ciia huyén.\n" + third)
-    # The cache of the document's words (off here) reads it so as well: "thông" is
-    # this document's word, read twice without "truyền" too.
-    on = get_restorer((), replace(DEFAULT, word_cache_garbled=0.0))
-    off = get_restorer((), replace(DEFAULT, pair_cache_bonus=0.0, word_cache_garbled=0.0))
+    # The cache of the document's words and the neighbourhood model (off here) read it
+    # so as well: "thông" is this document's word, read twice without "truyền" too, and
+    # "trang thông tin điện tử" stands nearby.
+    on = get_restorer((), replace(DEFAULT, word_cache_garbled=0.0, context_garbled=0.0))
+    off = get_restorer((), replace(DEFAULT, pair_cache_bonus=0.0, word_cache_garbled=0.0,
+                                   context_garbled=0.0))
     assert "thức truyền thông sử dụng" in on.restore(text).text
     assert "thức truyền thống sử dụng" in off.restore(text).text
     once = text.replace("truyén thong ciia", "bao chi ciia")

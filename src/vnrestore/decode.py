@@ -35,11 +35,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import numpy as np
 
-from .candidates import Candidate
+from .candidates import Candidate, Repriced
 from .config import DEFAULT, RestoreConfig
 
 if TYPE_CHECKING:
@@ -242,6 +242,27 @@ def _segments(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first - 2, last - first + 5
 
 
+class _Held(Sequence[Candidate]):
+    """A position held at one reading (``cands[choice]``) while its neighbours are searched
+    again: the decoder slices the arrays it keeps for ``cands`` (a new one-candidate list
+    per held position cost a sixth of ``redecode``)."""
+
+    __slots__ = ("cands", "choice")
+
+    def __init__(self, cands: Sequence[Candidate], choice: int) -> None:
+        self.cands, self.choice = cands, choice
+
+    def __len__(self) -> int:
+        return 1
+
+    @overload
+    def __getitem__(self, i: int) -> Candidate: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Candidate]: ...
+    def __getitem__(self, i):
+        return [self.cands[self.choice]][i]
+
+
 def _runs(positions: list[int]) -> list[list[int]]:
     """Sorted positions in runs of positions two or fewer apart (sharing a trigram)."""
     out: list[list[int]] = []
@@ -323,10 +344,8 @@ class Decoder:
             for group in _runs(live):
                 a, b = max(0, group[0] - 2), min(len(lattice), group[-1] + 3)
                 searched = set(group)
-                # Lists, not the shared tuples: arrays and step tables are kept per
-                # tuple, and these one-off runs would crowd out the document's.
-                runs.append([list(lattice[j]) if j in searched
-                             else [lattice[j][before[i][j].choice]] for j in range(a, b)])
+                runs.append([lattice[j] if j in searched
+                             else _Held(lattice[j], before[i][j].choice) for j in range(a, b)])
                 where.append((i, a, group))
         out = [list(decs) for decs in before]
         for (i, a, group), found in zip(where, self.decode_many(runs, confidence),
@@ -439,6 +458,13 @@ class Decoder:
         tuple (the generator hands every occurrence of a word the same one): a document's
         positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding.
         The type (>= 2) names the tuple for the bigram step tables; a list gets -1."""
+        if isinstance(cands, Repriced):  # the base's ids and type, its own costs
+            ids, costs, kind = self._arrays(cands.base)
+            return ids, costs - cands.gains, kind
+        if isinstance(cands, _Held):
+            ids, costs, _ = self._arrays(cands.cands)
+            at = slice(cands.choice, cands.choice + 1)
+            return ids[at], costs[at], -1
         hit = self._cache.get(id(cands))
         if hit is not None and hit[0] is cands:
             return hit[1], hit[2], hit[3]

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from .candidates import Candidate, CandidateGenerator, Inventory
+from .candidates import Candidate, CandidateGenerator, Inventory, Repriced
 from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
+from .context import ContextModel, get_context_model
 from .decode import Decision, Decoder
 from .detect import Features, features, reading
 from .doccache import WordCache
@@ -226,7 +227,9 @@ class Restorer:
             # The topic decides: marks-stripped text, and (less) garbled text.
             weight = self.config.word_cache_garbled if garbled else \
                 self.config.word_cache_weight if region.params.lang != "vie" else 0.0
-            found = self._document_words(part, found, decoder, confidence, weight)
+            found = self._document_words(
+                part, found, decoder, confidence, weight,
+                self.config.context_weight_for(garbled, region.params.lang))
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
                 found = self._adapt(region.paragraphs, part, found, decoder, confidence)
             decisions += found
@@ -546,26 +549,34 @@ class Restorer:
 
     def _document_words(self, part: list[tuple[list[Slot], list[Edit]]],
                         decs: list[list[Decision]], decoder: Decoder, confidence: bool,
-                        weight: float) -> list[list[Decision]]:
-        """The decisions, with a cache of the document's own words (``doccache``): each
-        reading gains what the readings within ``config.word_cache_window`` words say
-        for it, and the positions whose reading that could change, their neighbours as
-        decoded, are decoded again with the words around them."""
+                        weight: float, context: float = 0.0) -> list[list[Decision]]:
+        """The decisions after a second look with two models of the document as decoded:
+        a cache of its own words (``doccache``, ``weight``: each reading gains what the
+        readings within ``config.word_cache_window`` words say for it) and the words
+        around each position beyond the trigram's reach (``context``, weight
+        ``context``).  Where an alternative gains ``word_cache_floor`` nats or more over
+        the reading decoded and its local cost (neighbours as decoded) comes within
+        ``word_cache_slack`` nats of it, the readings are made cheaper by their gains and
+        the words within ``word_cache_reach`` of it are decoded again."""
         cfg = self.config
-        if weight <= 0:
+        models: list[tuple[WordCache | ContextModel, float, int]] = []
+        if weight > 0:
+            models.append((self._word_cache, weight, cfg.word_cache_window // 2))
+        if context > 0 and self._context_model is not None:
+            models.append((self._context_model, context, self._context_model.far))
+        if not models:
             return decs
-        model = self._word_cache
+        reach = max(r for _, _, r in models)
         changed: dict[int, list[int]] = {}
         # In parts of CACHE_PART words, each with the paragraphs around it that its
         # windows reach: the arrays stay small, and the output is the whole document's.
-        for lo, hi, core in _parts([len(slots) for slots, _ in part],
-                                   CACHE_PART, cfg.word_cache_window // 2):
+        for lo, hi, core in _parts([len(slots) for slots, _ in part], CACHE_PART, reach):
             doc = _Decoded.of(part[lo:hi], decs[lo:hi], decoder,
-                              lambda read: model.most(read, weight), cfg.word_cache_floor,
-                              core)
+                              lambda read: _most(read, models), cfg.word_cache_floor, core)
             if doc is None:
                 continue
-            gain = model.gains(doc.read, doc.cand, doc.owner, doc.chosen, weight)
+            gain = np.sum([m.gains(doc.read, doc.cand, doc.owner, doc.chosen, w)
+                           for m, w, _ in models], axis=0)
             for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
                 p, k = doc.place[i]
                 p += lo
@@ -578,6 +589,14 @@ class Restorer:
         if not changed:
             return decs
         return _decode_again(part, decs, changed, decoder, confidence, cfg.word_cache_reach)
+
+    @cached_property
+    def _context_model(self) -> ContextModel | None:
+        """The neighbourhood model beside the LM's files (the tests' toy LMs have none)."""
+        directory, size = getattr(self.lm, "directory", None), getattr(self.lm, "vocab_size", 0)
+        if directory is None:
+            return None
+        return get_context_model(Path(directory), size, FIRST_WORD_ID)
 
     @cached_property
     def _word_cache(self) -> WordCache:
@@ -966,10 +985,23 @@ def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
                          confidence, reach)
 
 
-def _cheaper(cands: Sequence[Candidate], by: dict[int, float]) -> tuple[Candidate, ...]:
+def _most(read: np.ndarray, models: Sequence[tuple[WordCache | ContextModel, float, int]]
+          ) -> np.ndarray:
+    """The most each LM id can gain from all ``models`` together (arrays of each model's
+    length: ids past one model's end gain nothing from it)."""
+    parts = [model.most(read, weight) for model, weight, _ in models]
+    out = np.zeros(max(len(p) for p in parts))
+    for p in parts:
+        out[: len(p)] += p
+    return out
+
+
+def _cheaper(cands: Sequence[Candidate], by: dict[int, float]) -> Repriced:
     """``cands`` with the prior of candidate ``j`` lowered by ``by[j]`` nats."""
-    return tuple(replace(c, prior=c.prior - by[j]) if by.get(j) else c
-                 for j, c in enumerate(cands))
+    gains = np.zeros(len(cands))
+    for j, gain in by.items():
+        gains[j] = gain
+    return Repriced(cands, gains)
 
 
 class _Decoded(NamedTuple):

@@ -1,11 +1,12 @@
-"""Entry point: ``python -m vnrestore.build {lm,lexicons,channel} [options]``."""
+"""Entry point: ``python -m vnrestore.build {lm,context,lexicons,channel} [options]``."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-COMMANDS = {"lm": "vnrestore.build.lm", "lexicons": "vnrestore.build.lexicons",
+COMMANDS = {"lm": "vnrestore.build.lm", "context": "vnrestore.build.context",
+            "lexicons": "vnrestore.build.lexicons",
             "channel": "vnrestore.build.channel"}
 
 
