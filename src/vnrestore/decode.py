@@ -458,16 +458,18 @@ class Decoder:
         tuple (the generator hands every occurrence of a word the same one): a document's
         positions are mostly repeats, and per-candidate Python work was ~1/5 of decoding.
         The type (>= 2) names the tuple for the bigram step tables; a list gets -1."""
-        if isinstance(cands, Repriced):  # the base's ids and type, its own costs
-            ids, costs, kind = self._arrays(cands.base)
-            return ids, costs - cands.gains, kind
-        if isinstance(cands, _Held):
-            ids, costs, _ = self._arrays(cands.cands)
-            at = slice(cands.choice, cands.choice + 1)
-            return ids[at], costs[at], -1
         hit = self._cache.get(id(cands))
         if hit is not None and hit[0] is cands:
             return hit[1], hit[2], hit[3]
+        # type(), not isinstance(): these are Sequences, whose ABC check costs ~10x more
+        # (the search asks for ~10^6 positions' arrays).
+        if type(cands) is Repriced:  # the base's ids and type, its own costs
+            ids, costs, kind = self._arrays(cands.base)
+            return ids, costs - cands.gains, kind
+        if type(cands) is _Held:
+            ids, costs, _ = self._arrays(cands.cands)
+            at = slice(cands.choice, cands.choice + 1)
+            return ids[at], costs[at], -1
         ids = self.lm.ids([c.lm_token for c in cands])
         costs = np.array([c.channel + c.prior for c in cands], dtype=np.float64)
         if not isinstance(cands, tuple):
