@@ -398,3 +398,26 @@ def test_tesseract_vie_letters_that_no_vietnamese_writes_are_misreadings():
     assert "thật bï lụy" in off.text
     typed = ChannelParams(drop=0.0001, garble=0.0001, lang="vie")
     assert get_restorer(()).restore(text, params=typed).text == text
+
+
+def test_an_all_capital_word_among_small_letters_is_kept_as_written():
+    """"vô địch CAN" (the African Cup), not "CÂN": an all-capital word inside a sentence
+    of small letters is an abbreviation as written far more often than a word in
+    capitals.  A heading's words stand among capitals and are read as words; one the
+    language model reads as a word in context stays one ("CẦN thiết"); an abbreviation
+    the lexicon knows is read as it says ("HDND" -> "HĐND")."""
+    from dataclasses import replace
+
+    from vnrestore.config import DEFAULT
+    from vnrestore.pipeline import get_restorer
+
+    text = ("Cameroon vo dich CAN, sao Liverpool bi dem ra lam tro cuoi.\n"
+            "CONG HOA XA HOI CHU NGHIA VIET NAM\n"
+            "Cuoc hop CAN thiet phai to chuc som.\n")
+    off = get_restorer((), replace(DEFAULT, caps_keep=0.0)).restore(text).text
+    out = get_restorer().restore(text).text
+    assert "vô địch CÂN," in off  # what the evidence is for
+    assert "vô địch CAN," in out
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in out
+    assert "CẦN thiết" in out
+    assert "Văn phòng HĐND" in get_restorer().restore("Van phong HDND huyen da hop.\n").text

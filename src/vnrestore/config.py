@@ -145,6 +145,15 @@ class RestoreConfig:
     #: 0 -> 2 took correct UD text from 99.950% to 99.968% of words unchanged and degraded
     #: pages from 92.56% to 92.76%; 1.5, 3 and 5 did no better.
     name_keep: float = 2.0
+    #: An all-capital word inside a sentence of small letters ("vô địch CAN", "lọc MAC")
+    #: is an abbreviation as written far more often than a word in capitals (in the
+    #: corpora, 15,880 of 16,282 of those that spell a syllable: MU, EU, CIA, AP;
+    #: ``benchmarks/caps_evidence.py``): that reading (``<abbr>`` to the language model)
+    #: costs this many nats less, in every kind of text, unless the lexicon knows the
+    #: abbreviation ("HDND" -> "HĐND").  Dev, against 0: stripped news 98.13 -> 98.22
+    #: (AP, MAC, VAT, LAN), degraded Tesseract-vie pages 93.84 -> 93.89, the rest
+    #: identical; 1 and 3 gave the same.
+    caps_keep: float = 2.0
     #: A name read differently at its occurrences in a document gets, where it was read
     #: otherwise, the reading likeliest over all of them this many nats cheaper.
     #: Occurrences more than consistency_window words after the previous one start afresh:
