@@ -90,6 +90,11 @@ def test_build_on_a_toy_corpus(tmp_path) -> None:
     # A model built for another vocabulary is not used.
     assert ContextModel.load(tmp_path, lm.vocab_size + 1, 17) is None
     assert ContextModel.load(tmp_path / "missing", lm.vocab_size, 17) is None
+    # Nor one whose vocabulary differs from the LM's beside it, even at the same size.
+    words = (tmp_path / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    words[-2], words[-3] = words[-3], words[-2]
+    (tmp_path / "vocab.txt").write_text("\n".join(words), encoding="utf-8")
+    assert ContextModel.load(tmp_path, lm.vocab_size, 17) is None
 
 
 @pytest.mark.parametrize(("stripped", "alone", "with_context"), [

@@ -16,6 +16,7 @@ the positions it could change again, as for the document's own words (``doccache
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,13 +40,13 @@ class ContextModel:
     @classmethod
     def load(cls, directory: Path, vocab_size: int, first_word: int) -> ContextModel | None:
         """The model in ``directory``, memory-mapped; None when it is not there or was
-        built for another vocabulary (a rebuilt LM: rebuild it too)."""
+        built for another vocabulary than the LM's there (a rebuilt LM: rebuild it too)."""
         path, meta_path = directory / FILE, directory / META
         if not path.is_file() or not meta_path.is_file():
             return None
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         table = np.load(path, mmap_mode="r")
-        if table.shape[0] != vocab_size:
+        if table.shape[0] != vocab_size or meta.get("vocab_sha1") != vocab_sha1(directory):
             return None
         return cls(np.asarray(table), int(meta["steps"]), int(meta["near"]),
                    int(meta["far"]), first_word)
@@ -79,6 +80,14 @@ class ContextModel:
         codes = self.table[np.where(known, offered, 0)[:, None], np.where(valid, ctx, 0)]
         codes[~valid] = 0
         return np.where(known, codes.sum(axis=1, dtype=np.int32), 0)
+
+
+def vocab_sha1(directory: Path) -> str:
+    """The fingerprint of the LM vocabulary in ``directory`` that the model is built on."""
+    vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    if vocab and vocab[-1] == "":
+        vocab.pop()
+    return hashlib.sha1("\n".join(vocab).encode()).hexdigest()
 
 
 @lru_cache(maxsize=4)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..context import FILE, META
+from ..context import FILE, META, vocab_sha1
 from .corpus import SOURCES, repo_root
 from .lm import Config as LMConfig
 from .lm import load_streams, log, to_global
@@ -111,7 +110,7 @@ def build(cfg: Config) -> dict:
         "shape": list(codes.shape), "near": cfg.near, "far": cfg.far, "steps": cfg.steps,
         "discount": cfg.discount, "min_count": cfg.min_count,
         "pairs_kept": int((counts >= cfg.min_count).sum()),
-        "vocab_sha1": hashlib.sha1("\n".join(vocab).encode()).hexdigest(),
+        "vocab_sha1": vocab_sha1(cfg.out),
         "train_stream_ids": tokens,
         "command": "python -m vnrestore.build context " + " ".join(cfg.argv),
         "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
