@@ -85,16 +85,15 @@ def test_build_on_a_toy_corpus(tmp_path) -> None:
     table = np.load(tmp_path / FILE)
     assert table.shape == (lm.vocab_size, min(40, lm.vocab_size)) == tuple(meta["shape"])
     assert table.dtype == np.int8 and meta["pairs_kept"] > 0
-    model = ContextModel.load(tmp_path, lm.vocab_size, 17)
+    model = ContextModel.load(tmp_path, lm.vocab, 17)
     assert model is not None and (model.near, model.far) == (2, 6)
     # A model built for another vocabulary is not used.
-    assert ContextModel.load(tmp_path, lm.vocab_size + 1, 17) is None
-    assert ContextModel.load(tmp_path / "missing", lm.vocab_size, 17) is None
-    # Nor one whose vocabulary differs from the LM's beside it, even at the same size.
-    words = (tmp_path / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    words[-2], words[-3] = words[-3], words[-2]
-    (tmp_path / "vocab.txt").write_text("\n".join(words), encoding="utf-8")
-    assert ContextModel.load(tmp_path, lm.vocab_size, 17) is None
+    assert ContextModel.load(tmp_path, [*lm.vocab, "thêm"], 17) is None
+    assert ContextModel.load(tmp_path / "missing", lm.vocab, 17) is None
+    # Nor one whose vocabulary differs from the LM's, even at the same size.
+    words = list(lm.vocab)
+    words[-1], words[-2] = words[-2], words[-1]
+    assert ContextModel.load(tmp_path, words, 17) is None
 
 
 @pytest.mark.parametrize(("stripped", "alone", "with_context"), [

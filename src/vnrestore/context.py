@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -38,15 +38,17 @@ class ContextModel:
     first_word: int
 
     @classmethod
-    def load(cls, directory: Path, vocab_size: int, first_word: int) -> ContextModel | None:
+    def load(cls, directory: Path, vocab: Sequence[str], first_word: int
+             ) -> ContextModel | None:
         """The model in ``directory``, memory-mapped; None when it is not there or was
-        built for another vocabulary than the LM's there (a rebuilt LM: rebuild it too)."""
+        built for another vocabulary than ``vocab``, the LM's (a rebuilt LM: rebuild it
+        too)."""
         path, meta_path = directory / FILE, directory / META
         if not path.is_file() or not meta_path.is_file():
             return None
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         table = np.load(path, mmap_mode="r")
-        if table.shape[0] != vocab_size or meta.get("vocab_sha1") != vocab_sha1(directory):
+        if table.shape[0] != len(vocab) or meta.get("vocab_sha1") != vocab_sha1(vocab):
             return None
         return cls(np.asarray(table), int(meta["steps"]), int(meta["near"]),
                    int(meta["far"]), first_word)
@@ -82,15 +84,6 @@ class ContextModel:
         return np.where(known, codes.sum(axis=1, dtype=np.int32), 0)
 
 
-def vocab_sha1(directory: Path) -> str:
-    """The fingerprint of the LM vocabulary in ``directory`` that the model is built on."""
-    vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    if vocab and vocab[-1] == "":
-        vocab.pop()
+def vocab_sha1(vocab: Sequence[str]) -> str:
+    """The fingerprint of the LM vocabulary the model is built on."""
     return hashlib.sha1("\n".join(vocab).encode()).hexdigest()
-
-
-@lru_cache(maxsize=4)
-def get_context_model(directory: Path, vocab_size: int, first_word: int
-                      ) -> ContextModel | None:
-    return ContextModel.load(directory, vocab_size, first_word)

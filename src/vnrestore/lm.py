@@ -144,9 +144,7 @@ class LanguageModel:
 
             directory = lexicon_dir()
         directory = pathlib.Path(directory)
-        vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        if vocab and vocab[-1] == "":
-            vocab.pop()
+        vocab = read_vocab(directory)
         names = ("lm3_keys", "lm3_logp", "lm2_keys", "lm2_logp", "lm2_bow", "lm1_logp", "lm1_bow")
         # Plain ndarray views of the maps: the same memory, without np.memmap's Python-level
         # __getitem__ on every gather and slice (thousands per document).
@@ -331,6 +329,14 @@ class _Values:
 
     def all(self) -> np.ndarray:
         return self[np.arange(len(self.values))]
+
+
+def read_vocab(directory: pathlib.Path) -> list[str]:
+    """The tokens of ``directory/vocab.txt``, line number = id."""
+    vocab = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    if vocab and vocab[-1] == "":
+        vocab.pop()
+    return vocab
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 from .candidates import Candidate, CandidateGenerator, Inventory, Repriced
 from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
-from .context import ContextModel, get_context_model
+from .context import ContextModel
 from .decode import Decision, Decoder
 from .detect import Features, features, reading
 from .doccache import WordCache
@@ -588,9 +588,8 @@ class Restorer:
                 p += lo
                 tok, cands = part[p][0][k]
                 end = doc.first[i + 1] if i + 1 < len(doc.first) else len(doc.cand)
-                part[p][0][k] = (tok, _cheaper(cands, dict(zip(
-                    doc.col[doc.first[i]:end].tolist(), gain[doc.first[i]:end].tolist(),
-                    strict=True))))
+                part[p][0][k] = (tok, _cheaper(cands, doc.col[doc.first[i]:end],
+                                               gain[doc.first[i]:end]))
                 changed.setdefault(p, []).append(k)
         if not changed:
             return decs
@@ -599,10 +598,10 @@ class Restorer:
     @cached_property
     def _context_model(self) -> ContextModel | None:
         """The neighbourhood model beside the LM's files (the tests' toy LMs have none)."""
-        directory, size = getattr(self.lm, "directory", None), getattr(self.lm, "vocab_size", 0)
-        if directory is None:
+        directory, vocab = getattr(self.lm, "directory", None), getattr(self.lm, "vocab", None)
+        if directory is None or vocab is None:
             return None
-        return get_context_model(Path(directory), size, FIRST_WORD_ID)
+        return ContextModel.load(Path(directory), vocab, FIRST_WORD_ID)
 
     @cached_property
     def _word_cache(self) -> WordCache:
@@ -631,42 +630,28 @@ class Restorer:
                                  [[d.choice for d in decs[p]] for p in order], ks_of)
         return sum(d.confidence >= sure for block in scored for d in block) >= least
 
-    def _as_written(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
-        """``cands`` with the reading as written ``config.name_keep`` nats cheaper (one
-        tuple per word: the decoder caches by tuple)."""
-        key = id(cands)
-        hit = self._named.get(key)
-        if hit is None or hit[0] is not cands:
+    def _as_written(self, cands: Sequence[Candidate]) -> Sequence[Candidate]:
+        """``cands`` with the reading as written ``config.name_keep`` nats cheaper."""
+        def make() -> tuple[Candidate, ...]:
             first = cands[0]
-            kept = replace(first, prior=first.prior - self.config.name_keep)
-            if len(self._named) >= 100_000:
-                self._named.clear()
-            hit = self._named[key] = (cands, (kept, *cands[1:]))
-        return hit[1]
+            return (replace(first, prior=first.prior - self.config.name_keep), *cands[1:])
+        return _per_tuple(self._named, cands, make)
 
     def _as_acronym(self, cands: Sequence[Candidate], token: str) -> Sequence[Candidate]:
         """``cands`` of an all-capital word inside a sentence of small letters ("vô địch
         CAN", "hãng tin AP") with the word as written, an abbreviation to the language
-        model, ``config.caps_keep`` nats cheaper (one tuple per word tuple)."""
-        key = id(cands)
-        hit = self._acronyms.get(key)
-        if hit is None or hit[0] is not cands:
+        model, ``config.caps_keep`` nats cheaper."""
+        def make() -> tuple[Candidate, ...]:
             keep = self.config.caps_keep
             found = next((j for j, c in enumerate(cands)
                           if c.lm_token == "<abbr>" and c.text == token), None)
             if found is None:  # a syllable's letters: the abbreviation is a reading too
                 first = cands[0]
-                moved = (*cands, Candidate(token, "<abbr>", first.channel, first.prior - keep,
-                                           "identity"))
-            else:
-                c = cands[found]
-                moved = tuple(cands[:found]) + (
-                    Candidate(c.text, c.lm_token, c.channel, c.prior - keep, c.kind),
-                    *cands[found + 1:])
-            if len(self._acronyms) >= 100_000:
-                self._acronyms.clear()
-            hit = self._acronyms[key] = (cands, moved)
-        return hit[1]
+                return (*cands, Candidate(token, "<abbr>", first.channel, first.prior - keep,
+                                          "identity"))
+            c = cands[found]
+            return (*cands[:found], replace(c, prior=c.prior - keep), *cands[found + 1:])
+        return _per_tuple(self._acronyms, cands, make)
 
     @cached_property
     def name_shift(self) -> dict[str, float]:
@@ -676,19 +661,14 @@ class Restorer:
             return {}
         return _name_shift(self.generator.inventory, self.config.name_prior_mass)
 
-    def _as_names(self, cands: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    def _as_names(self, cands: Sequence[Candidate]) -> Sequence[Candidate]:
         """``cands`` with each syllable's prior moved by how much likelier it is as a
         capitalized word inside a sentence than overall (``name_shift``)."""
-        key = id(cands)
-        hit = self._shifted.get(key)
-        if hit is None or hit[0] is not cands:
+        def make() -> tuple[Candidate, ...]:
             w, shift = self.config.name_prior, self.name_shift
-            moved = tuple(replace(c, prior=c.prior - w * shift[c.text])
-                          if c.text in shift else c for c in cands)
-            if len(self._shifted) >= 100_000:
-                self._shifted.clear()
-            hit = self._shifted[key] = (cands, moved)
-        return hit[1]
+            return tuple(replace(c, prior=c.prior - w * shift[c.text])
+                         if c.text in shift else c for c in cands)
+        return _per_tuple(self._shifted, cands, make)
 
     def _edits(self, slots: list[Slot], fixed: list[Edit], decisions: Sequence[Decision],
                style: str, starts: list[int], explain: bool = True) -> Iterable[Edit]:
@@ -1009,8 +989,8 @@ def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
         slots = part[p][0]
         for k, best in readings.items():
             tok, cands = slots[k]
-            slots[k] = (tok, _cheaper(cands, {j: bonus for j, c in enumerate(cands)
-                                              if c.text == best}))
+            slots[k] = (tok, _cheaper(cands, [j for j, c in enumerate(cands) if c.text == best],
+                                      bonus))
     return _decode_again(part, decs, {p: list(ks) for p, ks in redo.items()}, decoder,
                          confidence, reach)
 
@@ -1026,11 +1006,25 @@ def _most(read: np.ndarray, models: Sequence[tuple[WordCache | ContextModel, flo
     return out
 
 
-def _cheaper(cands: Sequence[Candidate], by: dict[int, float]) -> Repriced:
-    """``cands`` with the prior of candidate ``j`` lowered by ``by[j]`` nats."""
+def _per_tuple(memo: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]],
+               cands: Sequence[Candidate], make: Callable[[], tuple[Candidate, ...]]
+               ) -> tuple[Candidate, ...]:
+    """``make()``, once per candidate tuple (the generator shares one per word, and the
+    decoder caches its arrays per tuple); ``memo`` holds the tuple, keeping its id its
+    own while the entry lives."""
+    hit = memo.get(id(cands))
+    if hit is None or hit[0] is not cands:
+        if len(memo) >= 100_000:
+            memo.clear()
+        hit = memo[id(cands)] = (cands, make())
+    return hit[1]
+
+
+def _cheaper(cands: Sequence[Candidate], at: np.ndarray | list[int],
+             by: np.ndarray | float) -> Repriced:
+    """``cands`` with the priors of the candidates ``at`` lowered by ``by`` nats."""
     gains = np.zeros(len(cands))
-    for j, gain in by.items():
-        gains[j] = gain
+    gains[at] = by
     return Repriced(cands, gains)
 
 

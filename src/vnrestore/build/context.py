@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..context import FILE, META, vocab_sha1
+from ..lm import EOS_ID, read_vocab
 from .corpus import SOURCES, repo_root
 from .lm import Config as LMConfig
 from .lm import load_streams, log, to_global
@@ -57,11 +58,11 @@ class Config:
 def count(stream: np.ndarray, size: int, contexts: int, near: int, far: int,
           into: np.ndarray) -> None:
     """Add to ``into`` (size x contexts, flat) the pairs (word, context within near..far
-    of it); ids below 3 (<unk>, <s>, </s>) never count as either."""
+    of it); <unk>, <s> and </s> never count as either (<num> and punctuation do)."""
     s = stream.astype(np.int64)
     for d in range(near, far + 1):
         for a, b in ((s[:-d], s[d:]), (s[d:], s[:-d])):
-            keep = (a >= 3) & (b >= 3) & (b < contexts)
+            keep = (a > EOS_ID) & (b > EOS_ID) & (b < contexts)
             into += np.bincount(a[keep] * contexts + b[keep], minlength=into.size)
 
 
@@ -88,9 +89,7 @@ def quantize(values: np.ndarray, steps: int) -> np.ndarray:
 
 def build(cfg: Config) -> dict:
     t_all = time.perf_counter()
-    vocab = (cfg.out / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    if vocab and vocab[-1] == "":
-        vocab.pop()
+    vocab = read_vocab(cfg.out)
     contexts = min(cfg.contexts, len(vocab))
     table = np.zeros(len(vocab) * contexts, dtype=np.int64)
     lm_cfg = LMConfig(corpora=cfg.corpora, out=cfg.out, cache=cfg.cache,
@@ -110,7 +109,7 @@ def build(cfg: Config) -> dict:
         "shape": list(codes.shape), "near": cfg.near, "far": cfg.far, "steps": cfg.steps,
         "discount": cfg.discount, "min_count": cfg.min_count,
         "pairs_kept": int((counts >= cfg.min_count).sum()),
-        "vocab_sha1": vocab_sha1(cfg.out),
+        "vocab_sha1": vocab_sha1(vocab),
         "train_stream_ids": tokens,
         "command": "python -m vnrestore.build context " + " ".join(cfg.argv),
         "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
