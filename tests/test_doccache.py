@@ -102,7 +102,7 @@ def test_correct_text_is_left_alone() -> None:
 
 
 def test_parts_cover_every_paragraph_once_with_their_context() -> None:
-    from vnrestore.pipeline import _parts
+    from vnrestore.document import _parts
 
     sizes = [5, 1, 30, 2, 2, 9, 40, 3, 1, 1, 12]
     parts = list(_parts(sizes, 10, 6))
@@ -116,11 +116,11 @@ def test_parts_cover_every_paragraph_once_with_their_context() -> None:
 def test_a_long_text_in_parts_reads_as_it_does_whole(monkeypatch) -> None:
     """The cache works in parts of a long text for memory and speed, never for the
     output: a part sees every word its windows reach."""
-    from vnrestore import pipeline
+    from vnrestore import document
 
     text = STRIPPED * 6
     whole = get_restorer().restore(text).text
-    monkeypatch.setattr(pipeline, "CACHE_PART", 40)
+    monkeypatch.setattr(document, "CACHE_PART", 40)
     assert get_restorer().restore(text).text == whole
 
 

@@ -358,7 +358,7 @@ class RestoreConfig:
     #: foreign words are what a bigram misjudges most.
     identity_margin: float = 8.0
 
-    # --- paragraphs (pipeline.py) --------------------------------------------------------
+    # --- paragraphs (tokenize.py) --------------------------------------------------------
     #: A paragraph (decoded as one sentence of context) ends at a blank line, after this
     #: many lines, or after about this many words at a sentence end, so the decoder's
     #: work per paragraph stays bounded.

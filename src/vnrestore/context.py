@@ -54,7 +54,7 @@ class ContextModel:
                    int(meta["far"]), first_word)
 
     def most(self, read: np.ndarray, weight: float) -> np.ndarray:
-        """Every reading may gain (the hot readings of ``pipeline._Decoded``)."""
+        """Every reading may gain (the hot readings of ``document._Decoded``)."""
         return np.full(self.table.shape[0], np.inf)
 
     def gains(self, read: np.ndarray, offered: np.ndarray, at: np.ndarray,

@@ -23,9 +23,14 @@ text the count collapses toward zero; on OCR output it settles near its error ra
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .config import RestoreConfig
+    from .tokenize import Para
 
 READINGS = ("clean", "stripped", "garbled", "vie-ocr")
 _ONLY_VIETNAMESE = frozenset("ăĂơƠưƯđĐĩĨũŨ")
@@ -65,3 +70,59 @@ def reading(lang: str, drop: float, garble: float, clean_garble: float = 0.02,
     if garble >= clean_garble:
         return "garbled"
     return "stripped" if drop >= 0.3 else "clean"
+
+
+def groups(paras: list[Para], config: RestoreConfig,
+           feats: dict[int, Features] | None = None) -> list[list[Para]]:
+    """Runs of paragraphs alike in having Vietnamese-only letters or not (``features``).
+    A paragraph too short to tell takes its predecessor's side; a run joins the run
+    before it unless it has ``config.region_words`` words, or starts a page (form feed)
+    with a few lines' worth (a stray line is not a part, a page is)."""
+    runs: list[tuple[bool, int, list[Para]]] = []  # (marked, words, paragraphs)
+    for para in paras:
+        f = features(para.words) if feats is None else feats[id(para)]
+        marked = f.viet_share >= config.viet_share_min
+        page = "\f" in para.tokens[0].text
+        if runs and not page and (f.words < _PARAGRAPH_EVIDENCE or runs[-1][0] == marked):
+            side, n, members = runs[-1]
+            runs[-1] = (side, n + f.words, members + [para])
+        else:
+            runs.append((marked, f.words, [para]))
+    merged: list[tuple[bool, int, list[Para]]] = []
+    for side, n, members in runs:
+        enough = _PAGE_EVIDENCE if "\f" in members[0].tokens[0].text else config.region_words
+        if merged and (merged[-1][0] == side or n < enough):
+            prev_side, prev_n, prev = merged[-1]
+            merged[-1] = (prev_side if prev_n >= n else side, prev_n + n, prev + members)
+        else:
+            merged.append((side, n, members))
+    if len(merged) > 1 and merged[0][1] < _PAGE_EVIDENCE:  # a short head joins the next
+        side, n, members = merged.pop(0)
+        merged[0] = (merged[0][0], merged[0][1] + n, members + merged[0][2])
+    return [members for _, _, members in merged] or [paras]
+
+
+_PARAGRAPH_EVIDENCE = 8  # words a paragraph needs to say which side it is on
+_PAGE_EVIDENCE = 30  # words a page needs to be judged on its own
+
+
+def sample(paras: list[Para], words: int) -> list[Para]:
+    """Paragraphs spread evenly over the document, about ``words`` words in all."""
+    total = sum(len(p.words) for p in paras)
+    if total <= words:
+        return paras
+    step = total / words  # take a paragraph whenever the running count passes a mark
+    out, seen, mark = [], 0, 0.0
+    for para in paras:
+        size = len(para.words)
+        if seen >= mark:
+            out.append(para)
+            mark += size * step
+        seen += size
+    return out
+
+
+def on_grid(rate: float) -> float:
+    """``rate`` rounded to one of four steps a decade: an estimate is not finer than
+    that, and documents (and chunks of one) alike then share their candidates' cache."""
+    return float(10 ** (round(math.log10(rate) * 4) / 4))

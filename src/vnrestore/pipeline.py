@@ -9,47 +9,53 @@ Data flows one way: the text is normalized (``normalize``) and tokenized (``toke
 each paragraph becomes a lattice of candidate readings per token (``candidates``, with
 channel costs from ``channel`` and lexicon support from ``phrases``; heading numerals
 are fixed by a rule, ``headings``); the decoder picks a reading per position (``decode``,
-over the language model ``lm``); the choices are rendered in the token's case and the
-chosen tone style (``render``) and collected as edits (``edits``).
+over the language model ``lm``), with cues from each word's surroundings (``cues``);
+a second look at the whole document decodes again where its own evidence says so
+(``document``); the choices are rendered in the token's case and the chosen tone style
+(``render``) and collected as edits (``edits``).
 """
 
 from __future__ import annotations
 
 import gc
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import cached_property, lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
-from .candidates import Candidate, CandidateGenerator, Inventory, Repriced
+from .candidates import Candidate, CandidateGenerator, Inventory
 from .channel import ChannelParams, canonical, observed_form
 from .config import DEFAULT, SOURCES, RestoreConfig
 from .context import ContextModel
+from .cues import (
+    between_words,
+    case_shape,
+    continues,
+    document_spellings,
+    isolated_caps,
+    meant_case,
+    name_like,
+    name_shifts,
+)
 from .decode import Decision, Decoder
-from .detect import Features, features, reading
+from .detect import features, groups, on_grid, reading, sample
 from .doccache import WordCache
+from .document import adapt, consistent_names, document_pairs, document_words
 from .edits import Edit, Result, apply_edits, apply_spans, to_raw
 from .headings import FIRST as HEADING_FIRST
 from .headings import heading_numeral
-from .lm import BASE_TOKENS, BOS_ID, EOS_ID, PUNCT, LanguageModelLike
+from .lm import BASE_TOKENS, PUNCT, LanguageModelLike
 from .normalize import normalize
 from .phrases import PhraseIndex, Slot, pair_keys, support_phrases
 from .render import Renderer, is_restyle
-from .tokenize import Kind, Token, neighbour, tokenize
-from .vietnamese import is_syllable, strip_marks
+from .tokenize import Kind, Para, Token, paras_of, tokenize
 
 # LM ids from here on are words (below: specials, punctuation, <abbr>).
 FIRST_WORD_ID = len(BASE_TOKENS)
-# Words per part of a document for its word cache (memory and speed only: each part
-# sees the paragraphs its windows reach).
-CACHE_PART = 20_000
 
 if TYPE_CHECKING:
     from .ocr import WordChoices
@@ -81,13 +87,6 @@ def _locate_choices(text: str, tokens: list[Token], choices: Sequence[WordChoice
         if start <= tok.start and tok.start + len(tok.text) <= end:
             out[tok.start] = symbols[tok.start - start:tok.start - start + len(tok.text)]
     return out
-
-
-class Para(NamedTuple):
-    """A paragraph's tokens and, once for every stage that counts them, its words."""
-
-    tokens: list[Token]
-    words: list[str]
 
 
 class _Done(NamedTuple):
@@ -154,7 +153,7 @@ class Restorer:
         self._named: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._tokens: list[Token] = []
         self._coded: set[str] = set()
-        self._cases: dict[int, str] = {}  # token start -> "title" | "lower" (see _meant_case)
+        self._cases: dict[int, str] = {}  # token start -> "title" | "lower" (see cues.meant_case)
         self._spelled: dict[str, str] | None = None
         self._shifted: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
         self._acronyms: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]] = {}
@@ -193,7 +192,7 @@ class Restorer:
         tokens = tokenize(norm.text)
         # Where each line starts, for the edits' columns.
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
-        paras = _paras(tokens, self.config)
+        paras = paras_of(tokens, self.config)
         self._choices = _locate_choices(norm.text, tokens, choices) \
             if choices and self.config.lstm_choices else {}
         self._tokens, self._spelled = tokens, None  # spellings made when first needed
@@ -206,6 +205,7 @@ class Restorer:
         regions = [Region(params, paras)] if params is not None else \
             self._regions(source, paras, starts, done)
         prepared, decisions = [], []
+        cfg = self.config
         for region in regions:
             decoder = self.decoders["vie" if region.params.lang == "vie" else "eng"]
             reuse = [done[id(p)] if id(p) in done and done[id(p)].params == region.params
@@ -221,18 +221,17 @@ class Restorer:
                                                           for i in todo], confidence),
                                strict=True):
                 found[i] = decs
-            found = self._consistent(region.paragraphs, part, found, decoder, confidence)
-            garbled = region.params.garble >= self.config.clean_garble
+            found = consistent_names(region.paragraphs, part, found, decoder, confidence, cfg)
+            garbled = region.params.garble >= cfg.clean_garble
             if garbled:  # context decides
-                found = self._document_pairs(part, found, decoder, confidence)
+                found = document_pairs(part, found, decoder, confidence, cfg)
             # The topic decides: marks-stripped text, and (less) garbled text.
-            weight = self.config.word_cache_garbled if garbled else \
-                self.config.word_cache_weight if region.params.lang != "vie" else 0.0
-            found = self._document_words(
-                part, found, decoder, confidence, weight,
-                self.config.context_weight_for(garbled, region.params.lang))
+            weight = cfg.word_cache_garbled if garbled else \
+                cfg.word_cache_weight if region.params.lang != "vie" else 0.0
+            found = self._document_words(part, found, decoder, confidence, weight,
+                                         cfg.context_weight_for(garbled, region.params.lang))
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
-                found = self._adapt(region.paragraphs, part, found, decoder, confidence)
+                found = adapt(region.paragraphs, part, found, decoder, confidence, cfg)
             decisions += found
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
@@ -252,7 +251,7 @@ class Restorer:
         """How a document's text was made (``detect``) and its error rates, from its
         tokens; ``source`` other than "auto" says how it was made."""
         starts = [0, *(t.start + len(t.text) for t in tokens if t.kind is Kind.NEWLINE)]
-        return self._estimate(_paras(tokens, self.config), source, starts)
+        return self._estimate(paras_of(tokens, self.config), source, starts)
 
     def _regions(self, source: str, paras: list[Para], starts: list[int],
                  done: dict[int, _Done] | None = None) -> list[Region]:
@@ -263,7 +262,7 @@ class Restorer:
             return [Region(self._estimate(paras, source, starts, done), paras)]
         feats = {id(p): features(p.words) for p in paras}  # once per paragraph
         regions = []
-        for group in _groups(paras, self.config, feats):
+        for group in groups(paras, self.config, feats):
             words = sum(feats[id(p)].words for p in group)
             share = sum(feats[id(p)].viet for p in group) / words if words else 0.0
             regions.append(Region(self._estimate(group, source, starts, done, share), group))
@@ -298,11 +297,11 @@ class Restorer:
         the estimate has settled (clean text stays at the floor), the restoration
         reuses them."""
         cfg = self.config
-        sample = _sample(paras, cfg.em_sample_words)
+        some = sample(paras, cfg.em_sample_words)
         rate = cfg.em_start
         for _ in range(cfg.em_iterations):
             params = replace(params, garble=rate, drop=rate)
-            prepared = [self._slots(para.tokens, params, starts) for para in sample]
+            prepared = [self._slots(para.tokens, params, starts) for para in some]
             decisions = self.decoders["vie"].decode_many(
                 [[c for _, c in slots] for slots, _ in prepared], False)
             words = misread = 0
@@ -312,9 +311,9 @@ class Restorer:
                         words += 1
                         misread += _misread(cands[dec.choice], tok.text)
             share = cfg.em_scale * misread / max(words, 1) - cfg.em_baseline
-            rate = _on_grid(min(max(share, cfg.em_floor), cfg.em_ceiling))
+            rate = on_grid(min(max(share, cfg.em_floor), cfg.em_ceiling))
         if done is not None and cfg.em_iterations > 0:
-            for para, prep, decs in zip(sample, prepared, decisions, strict=True):
+            for para, prep, decs in zip(some, prepared, decisions, strict=True):
                 done[id(para)] = _Done(params, prep, decs)
         return replace(params, garble=rate, drop=rate)
 
@@ -352,7 +351,7 @@ class Restorer:
             if kind is Kind.SPACE or kind is Kind.NEWLINE:
                 continue
             if recase and kind is Kind.WORD and text[0].isupper():
-                shape = _case_shape(paragraph, i)
+                shape = case_shape(paragraph, i)
                 if shape is not None:
                     self._cases[tok.start] = shape
             if text[0] in HEADING_FIRST and kind in (Kind.WORD, Kind.PUNCT):
@@ -374,32 +373,32 @@ class Restorer:
                 symbols = self._choices.get(tok.start) if self._choices else None
                 if symbols is not None and not tok.code:
                     cands = generator.from_choices(tuple(cands), symbols)
-                if caps_keep and _isolated_caps(paragraph, i) and \
+                if caps_keep and isolated_caps(paragraph, i) and \
                         not any(c.kind == "abbreviation" for c in cands):
                     # (One the lexicon knows is read as it says: "HDND" -> "HĐND".)
                     cands = self._as_acronym(cands, text)
-                elif names_as_written and len(cands) > 1 and _name_like(paragraph, i):
+                elif names_as_written and len(cands) > 1 and name_like(paragraph, i):
                     cands = self._as_written(cands)
-                elif names_shifted and len(cands) > 1 and _name_like(paragraph, i):
+                elif names_shifted and len(cands) > 1 and name_like(paragraph, i):
                     cands = self._as_names(cands)
                 if not tok.code and (any_case or text[0].isupper()):
-                    if _continues(paragraph, i, run_end):
+                    if continues(paragraph, i, run_end):
                         runs[-1].append(len(slots))
                     else:
                         runs.append([len(slots)])
                     run_end = i
                 slots.append((tok, cands))
             elif kind is Kind.NUMBER:
-                between = _between_words(paragraph, i) and not tok.code
+                between = between_words(paragraph, i) and not tok.code
                 cands = generator.for_number(text, params) if between else \
                     (Candidate(text, "<num>", 0.0, 0.0, "number"),)
                 slots.append((tok, cands))
-            elif kind is Kind.PUNCT and text in STAND_INS and _between_words(paragraph, i):
+            elif kind is Kind.PUNCT and text in STAND_INS and between_words(paragraph, i):
                 slots.append((tok, generator.for_word(text, params)))
             elif kind is Kind.PUNCT and text in _LM_PUNCT:
                 # "Lưu:", "Độc lập - Tự do": a formula goes on through its punctuation.
                 if terms and text in formula_punct and not tok.code and \
-                        _continues(paragraph, i, run_end):
+                        continues(paragraph, i, run_end):
                     runs[-1].append(len(slots))
                     run_end = i
                 slots.append((tok, _LM_PUNCT[text]))
@@ -408,69 +407,6 @@ class Restorer:
                             terms)
         return slots, fixed
 
-    def _consistent(self, paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
-                    decs: list[list[Decision]], decoder: Decoder, confidence: bool
-                    ) -> list[list[Decision]]:
-        """The decisions, with names read the same way throughout the document.
-
-        A name (a capitalized word inside a sentence) that occurs several times shares
-        its evidence: when its occurrences were read differently, the reading likeliest
-        over all of them (the sum of each occurrence's local log-probabilities) gets
-        ``config.consistency_bonus`` nats at each occurrence read otherwise, and those
-        paragraphs are decoded again (a cache of the document's readings, as archive
-        documents repeat their place names and people)."""
-        bonus = self.config.consistency_bonus
-        if bonus <= 0:
-            return decs
-        # Only a capitalized word written twice or more can be read differently.
-        seen = Counter(chain.from_iterable(p.words for p in paras))
-        repeated = {w for w, n in seen.items() if n > 1 and w[:1].isupper()}
-        places: dict[str, list[tuple[int, int]]] = {}  # token -> (paragraph, slot)
-        for p, (slots, _) in enumerate(part):
-            if repeated.isdisjoint(paras[p].words):
-                continue
-            tokens, index = paras[p].tokens, None
-            for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.text in repeated:
-                    if index is None:  # token start -> position, once per paragraph
-                        index = {t.start: i for i, t in enumerate(tokens)}
-                    if _name_like(tokens, index[tok.start]):
-                        places.setdefault(tok.text, []).append((p, k))
-        at = np.cumsum([0] + [len(p.words) for p in paras])  # word offset of a paragraph
-        window = self.config.consistency_window
-        split = [where for occurrences in places.values()
-                 for where in _clusters(occurrences, at, window) if len(where) > 1
-                 and len({part[p][0][k][1][decs[p][k].choice].text for p, k in where}) > 1]
-        if not split:
-            return decs
-        redo: dict[int, dict[int, str]] = {}
-        # A clear majority (two thirds of the occurrences, at least two) decides alone;
-        # otherwise the local scores of every reading at every occurrence do.
-        weigh = []
-        for where in split:
-            chosen = Counter(part[p][0][k][1][decs[p][k].choice].text for p, k in where)
-            (top, n), = chosen.most_common(1)
-            if n >= 2 and 3 * n >= 2 * len(where):
-                _prefer(redo, part, decs, where, top)
-            else:
-                weigh.append(where)
-        wanted: dict[int, set[int]] = {}  # paragraph -> the occurrences to score
-        for where in weigh:
-            for p, k in where:
-                wanted.setdefault(p, set()).add(k)
-        order = sorted(wanted)
-        ks_of = [sorted(wanted[p]) for p in order]
-        scored = {p: dict(zip(ks, found, strict=True)) for p, ks, found in zip(
-            order, ks_of, decoder.rescore([[c for _, c in part[p][0]] for p in order],
-                                       [[d.choice for d in decs[p]] for p in order], ks_of),
-            strict=True)}
-        for where in weigh:
-            logps = [_log_probabilities(part[p][0][k][1], scored[p][k]) for p, k in where]
-            texts = {text for lp in logps for text in lp}
-            # A reading the search did not weigh at an occurrence counts as very unlikely.
-            best = max(texts, key=lambda t: (sum(lp.get(t, _ABSENT) for lp in logps), t))
-            _prefer(redo, part, decs, where, best)
-        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _is_vie_ocr(self, params: ChannelParams) -> bool:
         """Was the text read by Tesseract's Vietnamese model (not typed, not OCR'd
@@ -482,118 +418,21 @@ class Restorer:
     def _spellings(self) -> dict[str, str]:
         if self._spelled is None:
             least = self.config.spelling_min
-            self._spelled = _document_spellings(self._tokens, least) if least > 0 else {}
+            self._spelled = document_spellings(self._tokens, least) if least > 0 else {}
         return self._spelled
 
-    def _adapt(self, paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
-               decs: list[list[Decision]], decoder: Decoder, confidence: bool
-               ) -> list[list[Decision]]:
-        """The decisions, with the document's own OCR errors learnt: a word the restorer
-        changed the same way, confidently, ``config.adapt_min`` times or more (a font
-        Tesseract misreads: "tinh" read "tỉnh") gets that reading ``config.adapt_bonus``
-        nats cheaper where it was left as read, and those paragraphs are decoded again.
-        The language model still decides each occurrence ("tỉnh Thanh Hóa" stays)."""
-        bonus, least = self.config.adapt_bonus, self.config.adapt_min
-        if bonus <= 0:
-            return decs
-        where: dict[str, list[tuple[int, int]]] = {}  # word as read -> (paragraph, slot)
-        for p, (slots, _) in enumerate(part):
-            for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.kind is Kind.WORD and tok.text[0].islower():
-                    where.setdefault(tok.text, []).append((p, k))
-        fixes: dict[str, dict[str, list[tuple[int, int]]]] = {}
-        for text, places in where.items():
-            if len(places) <= least:
-                continue
-            for p, k in places:
-                chosen = part[p][0][k][1][decs[p][k].choice]
-                if chosen.kind == "syllable" and not is_restyle(chosen, text):
-                    fixes.setdefault(text, {}).setdefault(chosen.text, []).append((p, k))
-        redo: dict[int, dict[int, str]] = {}
-        for text, readings in fixes.items():
-            best, found = max(readings.items(), key=lambda kv: (len(kv[1]), kv[0]))
-            if len(found) < least or not self._confident(part, decs, found, decoder, least):
-                continue
-            for p, k in where[text]:
-                cands = part[p][0][k][1]
-                if cands[decs[p][k].choice].text != best and \
-                        any(c.text == best for c in cands):
-                    redo.setdefault(p, {})[k] = best
-        if not redo:
-            return decs
-        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
-
-    def _document_pairs(self, part: list[tuple[list[Slot], list[Edit]]],
-                        decs: list[list[Decision]], decoder: Decoder, confidence: bool
-                        ) -> list[list[Decision]]:
-        """The decisions, with the word pairs the document reads ``config.pair_cache_min``
-        times or more (a cache of its own bigrams): where a word was read otherwise, a
-        reading that makes such a pair with a neighbour, more often than the word as read
-        does, gets ``config.pair_cache_bonus`` nats, and those paragraphs are decoded
-        again.  Archive documents repeat their phrases: a plan that reads "truyền thông"
-        twice reads the garbled third "truyén thong sir dung" alike, where the language
-        model alone would say "truyền thống sử dụng"."""
-        bonus, least = self.config.pair_cache_bonus, self.config.pair_cache_min
-        if bonus <= 0:
-            return decs
-        read = [[cands[d.choice].text if cands[d.choice].kind == "syllable" else None
-                 for (_, cands), d in zip(slots, ds, strict=True)]
-                for (slots, _), ds in zip(part, decs, strict=True)]
-        seen = Counter(pair for words in read for pair in zip(words, words[1:], strict=False)
-                       if pair[0] and pair[1])
-        redo: dict[int, dict[int, str]] = {}
-        for p, (slots, _) in enumerate(part):
-            words = read[p]
-            for k, (tok, cands) in enumerate(slots):
-                if len(cands) > 1 and tok.kind is Kind.WORD:
-                    best = _cached_reading(cands, words, k, seen, least)
-                    if best is not None:
-                        redo.setdefault(p, {})[k] = best
-        if not redo:
-            return decs
-        return _redo(part, decs, redo, bonus, decoder, confidence, self.config.redo_reach)
 
     def _document_words(self, part: list[tuple[list[Slot], list[Edit]]],
                         decs: list[list[Decision]], decoder: Decoder, confidence: bool,
                         weight: float, context: float = 0.0) -> list[list[Decision]]:
-        """The decisions after a second look with two models of the document as decoded:
-        a cache of its own words (``doccache``, ``weight``: each reading gains what the
-        readings within ``config.word_cache_window`` words say for it) and the words
-        around each position beyond the trigram's reach (``context``, weight
-        ``context``).  Where an alternative gains ``word_cache_floor`` nats or more over
-        the reading decoded and its local cost (neighbours as decoded) comes within
-        ``word_cache_slack`` nats of it, the readings are made cheaper by their gains and
-        the words within ``word_cache_reach`` of it are decoded again."""
-        cfg = self.config
+        """``document.document_words`` with the document's word cache at ``weight`` and
+        the neighbourhood model at ``context`` (0: left out)."""
         models: list[tuple[WordCache | ContextModel, float, int]] = []
         if weight > 0:
-            models.append((self._word_cache, weight, cfg.word_cache_window // 2))
+            models.append((self._word_cache, weight, self.config.word_cache_window // 2))
         if context > 0 and self._context_model is not None:
             models.append((self._context_model, context, self._context_model.far))
-        if not models:
-            return decs
-        reach = max(r for _, _, r in models)
-        changed: dict[int, list[int]] = {}
-        # In parts of CACHE_PART words, each with the paragraphs around it that its
-        # windows reach: the arrays stay small, and the output is the whole document's.
-        for lo, hi, core in _parts([len(slots) for slots, _ in part], CACHE_PART, reach):
-            doc = _Decoded.of(part[lo:hi], decs[lo:hi], decoder,
-                              lambda read: _most(read, models), cfg.word_cache_floor, core)
-            if doc is None:
-                continue
-            gain = np.sum([m.gains(doc.read, doc.cand, doc.owner, doc.chosen, w)
-                           for m, w, _ in models], axis=0)
-            for i in doc.movable(gain, decoder, cfg.word_cache_floor, cfg.word_cache_slack):
-                p, k = doc.place[i]
-                p += lo
-                tok, cands = part[p][0][k]
-                end = doc.first[i + 1] if i + 1 < len(doc.first) else len(doc.cand)
-                part[p][0][k] = (tok, _cheaper(cands, doc.col[doc.first[i]:end],
-                                               gain[doc.first[i]:end]))
-                changed.setdefault(p, []).append(k)
-        if not changed:
-            return decs
-        return _decode_again(part, decs, changed, decoder, confidence, cfg.word_cache_reach)
+        return document_words(part, decs, decoder, confidence, models, self.config)
 
     @cached_property
     def _context_model(self) -> ContextModel | None:
@@ -616,19 +455,6 @@ class Restorer:
         cfg = self.config
         return WordCache(cfg.word_cache_window, cfg.word_cache_min, FIRST_WORD_ID, per_id)
 
-    def _confident(self, part: list[tuple[list[Slot], list[Edit]]],
-                   decs: list[list[Decision]], found: list[tuple[int, int]],
-                   decoder: Decoder, least: int) -> bool:
-        """Were at least ``least`` of the changes at ``found`` confident?"""
-        sure = self.config.adapt_confidence
-        known = [decs[p][k].confidence for p, k in found]
-        if all(math.isfinite(c) for c in known):
-            return sum(c >= sure for c in known) >= least
-        order = sorted({p for p, _ in found})
-        ks_of = [sorted(k for q, k in found if q == p) for p in order]
-        scored = decoder.rescore([[c for _, c in part[p][0]] for p in order],
-                                 [[d.choice for d in decs[p]] for p in order], ks_of)
-        return sum(d.confidence >= sure for block in scored for d in block) >= least
 
     def _as_written(self, cands: Sequence[Candidate]) -> Sequence[Candidate]:
         """``cands`` with the reading as written ``config.name_keep`` nats cheaper."""
@@ -655,11 +481,11 @@ class Restorer:
 
     @cached_property
     def name_shift(self) -> dict[str, float]:
-        """Per syllable, how much likelier it is as a name (``_name_shift``); made on
+        """Per syllable, how much likelier it is as a name (``name_shifts``); made on
         first use: only marks-stripped text needs it."""
         if self.config.name_prior <= 0:
             return {}
-        return _name_shift(self.generator.inventory, self.config.name_prior_mass)
+        return name_shifts(self.generator.inventory, self.config.name_prior_mass)
 
     def _as_names(self, cands: Sequence[Candidate]) -> Sequence[Candidate]:
         """``cands`` with each syllable's prior moved by how much likelier it is as a
@@ -712,88 +538,14 @@ class Restorer:
                  ) -> Iterable[tuple[Token, Sequence[Candidate], Decision, str]]:
         """(token, candidates, decision, output) of every slot whose output differs."""
         render, cases = self.render, self._cases
+        counts, share_max = self.generator.inventory.counts, self.config.case_share_max
         for (tok, cands), dec in zip(slots, decisions, strict=True):
             chosen = cands[dec.choice]
             shape = cases.get(tok.start) if cases else None
             out = render(chosen, tok.text if shape is None else
-                         self._meant_case(tok.text, shape, chosen), style)
+                         meant_case(tok.text, shape, chosen, counts, share_max), style)
             if out != tok.text:
                 yield tok, cands, dec, out
-
-    def _meant_case(self, text: str, shape: str, chosen: Candidate) -> str:
-        """``text`` in the case its writer meant: "title" for an all-capital word whose
-        capitals after the first may be small letters misread ("BO" on a line of small
-        letters is "Bộ"); "lower" for a capitalized word inside a sentence whose first
-        capital may be a small letter misread, when its reading is seldom written
-        capitalized there ("xem Xét" is "xem xét", "huyện Xuân" stays)."""
-        if chosen.kind != "syllable":
-            return text
-        if shape == "title":
-            return text[0] + text[1:].lower()
-        share = _capitalized().get(chosen.text, 0) / \
-            max(self.generator.inventory.counts.get(chosen.text, 0), 1)
-        return text.lower() if share < self.config.case_share_max else text
-
-
-def _paras(tokens: list[Token], config: RestoreConfig) -> list[Para]:
-    word = Kind.WORD
-    return [Para(p, [t[1] for t in p if t[0] is word]) for p in paragraphs(tokens, config)]
-
-
-def _groups(paras: list[Para], config: RestoreConfig,
-            feats: dict[int, Features] | None = None) -> list[list[Para]]:
-    """Runs of paragraphs alike in having Vietnamese-only letters or not (``detect``).
-    A paragraph too short to tell takes its predecessor's side; a run joins the run
-    before it unless it has ``config.region_words`` words, or starts a page (form feed)
-    with a few lines' worth (a stray line is not a part, a page is)."""
-    runs: list[tuple[bool, int, list[Para]]] = []  # (marked, words, paragraphs)
-    for para in paras:
-        f = features(para.words) if feats is None else feats[id(para)]
-        marked = f.viet_share >= config.viet_share_min
-        page = "\f" in para.tokens[0].text
-        if runs and not page and (f.words < _PARAGRAPH_EVIDENCE or runs[-1][0] == marked):
-            side, n, members = runs[-1]
-            runs[-1] = (side, n + f.words, members + [para])
-        else:
-            runs.append((marked, f.words, [para]))
-    merged: list[tuple[bool, int, list[Para]]] = []
-    for side, n, members in runs:
-        enough = _PAGE_EVIDENCE if "\f" in members[0].tokens[0].text else config.region_words
-        if merged and (merged[-1][0] == side or n < enough):
-            prev_side, prev_n, prev = merged[-1]
-            merged[-1] = (prev_side if prev_n >= n else side, prev_n + n, prev + members)
-        else:
-            merged.append((side, n, members))
-    if len(merged) > 1 and merged[0][1] < _PAGE_EVIDENCE:  # a short head joins the next
-        side, n, members = merged.pop(0)
-        merged[0] = (merged[0][0], merged[0][1] + n, members + merged[0][2])
-    return [members for _, _, members in merged] or [paras]
-
-
-_PARAGRAPH_EVIDENCE = 8  # words a paragraph needs to say which side it is on
-_PAGE_EVIDENCE = 30  # words a page needs to be judged on its own
-
-
-def _sample(paras: list[Para], words: int) -> list[Para]:
-    """Paragraphs spread evenly over the document, about ``words`` words in all."""
-    total = sum(len(p.words) for p in paras)
-    if total <= words:
-        return paras
-    step = total / words  # take a paragraph whenever the running count passes a mark
-    out, seen, mark = [], 0, 0.0
-    for para in paras:
-        size = len(para.words)
-        if seen >= mark:
-            out.append(para)
-            mark += size * step
-        seen += size
-    return out
-
-
-def _on_grid(rate: float) -> float:
-    """``rate`` rounded to one of four steps a decade: an estimate is not finer than
-    that, and documents (and chunks of one) alike then share their candidates' cache."""
-    return float(10 ** (round(math.log10(rate) * 4) / 4))
 
 
 def _misread(chosen: Candidate, token: str) -> bool:
@@ -813,199 +565,6 @@ def _edit(tok: Token, text: str, conf: float, alts, kind: str, starts: list[int]
                 tok.text, text, round(conf, 4), alts, kind)
 
 
-def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable[list[Token]]:
-    """Runs of tokens between blank lines or page breaks, at most ``config.paragraph_lines``
-    lines and
-    about ``config.paragraph_words`` words (cut after a sentence end when possible), so
-    the decoder's work and memory per paragraph stay bounded even for a megabyte without
-    a newline.  Each is decoded as one sentence of context."""
-    max_lines, max_words = config.paragraph_lines, config.paragraph_words
-    paragraph: list[Token] = []
-    append = paragraph.append
-    lines = words = 0
-    blank = True
-    newline, space, word = Kind.NEWLINE, Kind.SPACE, Kind.WORD  # locals: the hot loop
-    for tok in tokens:
-        kind = tok[0]
-        if kind is newline:
-            lines += 1
-            if blank or lines >= max_lines:
-                if paragraph:
-                    yield paragraph
-                paragraph, lines, words = [], 0, 0
-                append = paragraph.append
-            blank = True
-            continue
-        if kind is not space:
-            blank = False
-            if kind is word:
-                words += 1
-        elif "\f" in tok[1] and paragraph:  # a page break ends a paragraph
-            yield paragraph
-            paragraph, lines, words = [], 0, 0
-            append = paragraph.append
-        append(tok)
-        if words >= max_words and (tok[1] in ".;!?" or words >= 2 * max_words):
-            yield paragraph
-            paragraph, words = [], 0
-            append = paragraph.append
-    if paragraph:
-        yield paragraph
-
-
-# Capitals that are their small letters enlarged (OCR confuses their case).  Not K: dev
-# eng-UD and degraded pages gained 0.05 with it, but a real district plan lost the
-# capital of every "Kết luận số 57-KL/TW" (a document's title; "kết" is capitalized
-# inside 0.5% of the corpora's sentences).
-_SAME_SHAPE_CAPITALS = frozenset("COSVWXZ")
-
-
-def _case_shape(paragraph: list[Token], i: int) -> str | None:
-    """How the case of word ``i`` may have been misread: "title" (all capitals, those
-    after the first all of the same shape as their small letters, next to words in small
-    letters), "lower" (a capitalized word after a word or comma on its line, its capital
-    of that shape), or None."""
-    text = paragraph[i].text
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 2 and all(c.isupper() for c in letters):
-        rest = {strip_marks(c) for c in letters[1:]}
-        if rest <= _SAME_SHAPE_CAPITALS and _among_small_letters(paragraph, i):
-            return "title"
-        return None
-    if strip_marks(text[0]) in _SAME_SHAPE_CAPITALS and not any(c.isupper() for c in text[1:]) \
-            and _mid_line(paragraph, i):
-        return "lower"
-    return None
-
-
-def _mid_line(paragraph: list[Token], i: int) -> bool:
-    """Is token ``i`` inside a sentence and not in a name: after a word in small letters,
-    a number or a comma on its own line (a line may start a sentence, a list item or a
-    heading where the line before has no full stop), and not before a capitalized word
-    ("Quả Cảm", "bộ Vũ Ninh")?"""
-    tok = paragraph[i]
-    before, after = neighbour(paragraph, i, -1), neighbour(paragraph, i, 1)
-    if before is None or before.line != tok.line or not (
-            before.text == "," or before.kind is Kind.NUMBER or
-            (before.kind is Kind.WORD and before.text.islower())):
-        return False
-    return after is None or after.line != tok.line or not after.text[:1].isupper()
-
-
-def _among_small_letters(paragraph: list[Token], i: int) -> bool:
-    """Is a word next to token ``i`` (on either side) written in small letters?"""
-    for step in (-1, 1):
-        near = neighbour(paragraph, i, step)
-        if near is not None and near.kind is Kind.WORD and near.text.islower():
-            return True
-    return False
-
-
-_SENTENCE_OPENERS = frozenset('.!?…:;"“”«»(–—-')
-
-
-_ABSENT = math.log(1e-4)
-
-
-def _prefer(redo: dict[int, dict[int, str]], part: list[tuple[list[Slot], list[Edit]]],
-            decs: list[list[Decision]], where: list[tuple[int, int]], best: str) -> None:
-    """Mark the occurrences in ``where`` not read as ``best`` to be decoded again."""
-    for p, k in where:
-        if part[p][0][k][1][decs[p][k].choice].text != best:
-            redo.setdefault(p, {})[k] = best
-
-
-def _cached_reading(cands: Sequence[Candidate], words: list[str | None], k: int,
-                    seen: Counter, least: int) -> str | None:
-    """The reading of position ``k`` that makes, with a neighbour as read, the pair the
-    document reads most often: at least ``least`` times and more often than the word as
-    read makes it; None when there is none."""
-    now, best, most = words[k], None, 0
-    for other, left in ((k - 1, True), (k + 1, False)):
-        near = words[other] if 0 <= other < len(words) else None
-        if near is None:
-            continue
-        floor = max(least, seen[(near, now) if left else (now, near)] + 1) if now else least
-        for c in cands:
-            if c.kind == "syllable" and c.text != now:
-                n = seen[(near, c.text) if left else (c.text, near)]
-                if n >= floor and n > most:
-                    best, most = c.text, n
-    return best
-
-
-def _clusters(occurrences: list[tuple[int, int]], at: np.ndarray, window: int
-              ) -> list[list[tuple[int, int]]]:
-    """Occurrences (paragraph, slot) in runs whose neighbours are at most ``window``
-    words apart: a long file of many documents does not join their names."""
-    out: list[list[tuple[int, int]]] = []
-    last = -window - 1
-    for p, k in occurrences:
-        here = int(at[p]) + k
-        if here - last > window or not out:
-            out.append([])
-        out[-1].append((p, k))
-        last = here
-    return out
-
-
-def _document_spellings(tokens: list[Token], least: int) -> dict[str, str]:
-    """Words of the text the document writes otherwise, far more often: a capitalized
-    word of 5 letters or more, not a syllable, that occurs once or twice and is one edit
-    from exactly one word written ``least`` times or more and twice as often ("Clinon"
-    in a document that writes "Clinton" throughout, "TTXYVN" beside "TTXVN") is that
-    word misread."""
-    forms = Counter(t.text for t in tokens if t.kind is Kind.WORD and len(t.text) >= 5
-                    and t.text[0].isupper() and t.text.isalpha() and not t.code)
-    frequent = [f for f, c in forms.items() if c >= least and not is_syllable(f.lower())]
-    if not frequent:
-        return {}
-    near: dict[str, set[str]] = {}  # the word and its one-letter deletions -> words
-    for f in frequent:
-        for d in _deletions(f):
-            near.setdefault(d, set()).add(f)
-    out = {}
-    for w, c in forms.items():
-        if c > 2 or is_syllable(w.lower()):
-            continue
-        found = {f for d in _deletions(w) for f in near.get(d, ())
-                 if forms[f] >= max(least, 2 * c)
-                 and Levenshtein.distance(f, w, score_cutoff=1) <= 1}
-        if len(found) == 1:
-            out[w] = found.pop()
-    return out
-
-
-def _deletions(word: str) -> list[str]:
-    return [word, *(word[:i] + word[i + 1:] for i in range(len(word)))]
-
-
-def _redo(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-          redo: dict[int, dict[int, str]], bonus: float, decoder: Decoder, confidence: bool,
-          reach: int) -> list[list[Decision]]:
-    """Make each reading of ``redo`` (paragraph -> slot -> reading) ``bonus`` nats cheaper
-    and decode the words around them again."""
-    for p, readings in redo.items():
-        slots = part[p][0]
-        for k, best in readings.items():
-            tok, cands = slots[k]
-            slots[k] = (tok, _cheaper(cands, [j for j, c in enumerate(cands) if c.text == best],
-                                      bonus))
-    return _decode_again(part, decs, {p: list(ks) for p, ks in redo.items()}, decoder,
-                         confidence, reach)
-
-
-def _most(read: np.ndarray, models: Sequence[tuple[WordCache | ContextModel, float, int]]
-          ) -> np.ndarray:
-    """The most each LM id can gain from all ``models`` together (arrays of each model's
-    length: ids past one model's end gain nothing from it)."""
-    parts = [model.most(read, weight) for model, weight, _ in models]
-    out = np.zeros(max(len(p) for p in parts))
-    for p in parts:
-        out[: len(p)] += p
-    return out
-
-
 def _per_tuple(memo: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]],
                cands: Sequence[Candidate], make: Callable[[], tuple[Candidate, ...]]
                ) -> tuple[Candidate, ...]:
@@ -1018,224 +577,6 @@ def _per_tuple(memo: dict[int, tuple[Sequence[Candidate], tuple[Candidate, ...]]
             memo.clear()
         hit = memo[id(cands)] = (cands, make())
     return hit[1]
-
-
-def _cheaper(cands: Sequence[Candidate], at: np.ndarray | list[int],
-             by: np.ndarray | float) -> Repriced:
-    """``cands`` with the priors of the candidates ``at`` lowered by ``by`` nats."""
-    gains = np.zeros(len(cands))
-    gains[at] = by
-    return Repriced(cands, gains)
-
-
-class _Decoded(NamedTuple):
-    """A document as decoded, as arrays: the LM id read at every position (each
-    paragraph padded as the decoder pads it), and at the words where the cache could
-    matter, the reading decoded and the alternatives that could gain enough."""
-
-    read: np.ndarray  # LM ids: <s> <s> paragraph </s> <s>, paragraph after paragraph
-    term: np.ndarray  # whether each position of ``read`` has an LM term
-    cand: np.ndarray  # the readings' LM ids, word after word
-    costs: np.ndarray  # their channel + prior costs
-    col: np.ndarray  # their index in their word's candidate list
-    owner: np.ndarray  # the position in ``read`` of each
-    chosen: np.ndarray  # whether it is the reading decoded there
-    first: np.ndarray  # where each word's readings start
-    place: list[tuple[int, int]]  # each word's (paragraph, slot)
-
-    @classmethod
-    def of(cls, part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-           decoder: Decoder, most: Callable[[np.ndarray], np.ndarray], floor: float,
-           core: tuple[int, int]) -> _Decoded | None:
-        """The paragraphs, with the words of the ``core`` paragraphs (the others are
-        context) that have an alternative ``most`` (the most each LM id can gain here)
-        lets gain ``floor`` nats."""
-        # Per position: which candidate list (each shared list once) and which reading.
-        keys = [id(cands) for slots, _ in part for _, cands in slots]
-        if not keys:
-            return None
-        owners = {id(cands): (tok, cands) for slots, _ in part for tok, cands in slots}
-        index = {key: i for i, key in enumerate(owners)}
-        lists = [cands for _, cands in owners.values()]
-        # A word's readings, not a number's or a symbol's (a list serves one kind only).
-        wordy = [len(cands) > 1 and tok.kind is Kind.WORD for tok, cands in owners.values()]
-        which = [index[key] for key in keys]
-        picks = [d.choice for ds in decs for d in ds]
-        lengths = [len(slots) for slots, _ in part]
-        arrays = [decoder.readings(cands) for cands in lists]
-        size = np.array([len(ids) for ids, _ in arrays])
-        start = np.cumsum(size) - size
-        flat = np.concatenate([ids for ids, _ in arrays])
-        w, pick = np.array(which, dtype=np.int64), np.array(picks, dtype=np.int64)
-        # Positions in the decoder's padding: <s> <s> paragraph </s> <s>.
-        n = np.array(lengths, dtype=np.int64)
-        ends = np.cumsum(n + 4) - 2  # the </s> of each paragraph
-        slot = np.arange(len(w)) - np.repeat(np.cumsum(n) - n, n)
-        at = np.repeat(ends - n, n) + slot
-        read = np.full(int((n + 4).sum()), BOS_ID, dtype=np.int64)
-        read[at], read[ends] = flat[start[w] + pick], EOS_ID
-        term = np.zeros(len(read), dtype=bool)
-        term[at] = term[ends] = True
-        # The words with an alternative worth a look, and those alternatives.
-        hot = most(read)[flat] >= floor
-        mine = start[w] + pick
-        alternatives = np.add.reduceat(hot, start)[w] - hot[mine]
-        para = np.repeat(np.arange(len(n)), n)
-        inside = (para >= core[0]) & (para < core[1])
-        kept = np.flatnonzero(np.array(wordy)[w] & (alternatives > 0) & inside)
-        if not len(kept):
-            return None
-        span = size[w[kept]]
-        rows = np.repeat(start[w[kept]], span) + np.arange(int(span.sum())) \
-            - np.repeat(np.cumsum(span) - span, span)
-        word = np.repeat(np.arange(len(kept)), span)
-        is_mine = rows == np.repeat(mine[kept], span)
-        keep = hot[rows] | is_mine
-        rows, word, is_mine = rows[keep], word[keep], is_mine[keep]
-        first = np.flatnonzero(np.r_[True, word[1:] != word[:-1]])
-        costs = np.concatenate([c for _, c in arrays])
-        return cls(read, term, flat[rows], costs[rows], rows - start[w[kept]][word],
-                   at[kept][word], is_mine, first,
-                   list(zip(para[kept].tolist(), slot[kept].tolist(), strict=True)))
-
-    def movable(self, gain: np.ndarray, decoder: Decoder, floor: float, slack: float
-                ) -> list[int]:
-        """The words (indices into ``place``) where ``gain`` could change the reading:
-        an alternative gains ``floor`` nats or more over the reading decoded, and its
-        local cost, the neighbours as decoded, comes within ``slack`` of that reading's
-        (a change next to it can tip the balance too, as in a two-word name)."""
-        lift = np.maximum.reduceat(np.where(self.chosen, -np.inf, gain), self.first) \
-            - gain[self.chosen]
-        words = np.flatnonzero(lift >= floor)
-        if not len(words):
-            return []
-        ends = np.r_[self.first[1:], len(self.cand)]
-        span = ends[words] - self.first[words]
-        rows = np.repeat(self.first[words], span) + np.arange(int(span.sum())) \
-            - np.repeat(np.cumsum(span) - span, span)
-        where = self.owner[rows]
-        window = self.read[where[:, None] + np.arange(-2, 3)]
-        window[:, 2] = self.cand[rows]
-        right = self.term[where[:, None] + np.arange(1, 3)]
-        local = self.costs[rows] + decoder.context_costs(window, right) - gain[rows]
-        now = self.chosen[rows]
-        best = np.minimum.reduceat(np.where(now, np.inf, local), np.cumsum(span) - span)
-        return words[best < local[now] + slack].tolist()
-
-
-def _parts(sizes: list[int], size: int, reach: int) -> Iterable[tuple[int, int, tuple[int, int]]]:
-    """Paragraphs (of ``sizes`` words) in parts of about ``size`` words: (first, end,
-    (core first, core end) relative to first) with at least ``reach`` words of context
-    on either side of the core where the document has them."""
-    start = 0
-    while start < len(sizes):
-        end, words = start, 0
-        while end < len(sizes) and (words < size or end == start):
-            words += sizes[end]
-            end += 1
-        lo, before = start, 0
-        while lo > 0 and before < reach:
-            lo -= 1
-            before += sizes[lo]
-        hi, after = end, 0
-        while hi < len(sizes) and after < reach:
-            after += sizes[hi]
-            hi += 1
-        yield lo, hi, (start - lo, end - lo)
-        start = end
-
-
-def _decode_again(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
-                  changed: dict[int, list[int]], decoder: Decoder, confidence: bool,
-                  reach: int) -> list[list[Decision]]:
-    """The decisions, with the paragraphs whose slots ``changed`` (paragraph -> slots)
-    searched again within ``reach`` of those slots (``Decoder.redecode``)."""
-    order = sorted(changed)
-    again = decoder.redecode([[c for _, c in part[p][0]] for p in order],
-                             [decs[p] for p in order], [sorted(changed[p]) for p in order],
-                             confidence, reach)
-    for p, new in zip(order, again, strict=True):
-        decs[p] = new
-    return decs
-
-
-def _log_probabilities(cands: Sequence[Candidate], dec: Decision) -> dict[str, float]:
-    """ln P of each reading the search weighed at a position, neighbours as decoded."""
-    finite = [(c.text, s) for c, s in zip(cands, dec.scores, strict=True) if math.isfinite(s)]
-    low = min(s for _, s in finite)
-    log_total = math.log(sum(math.exp(low - s) for _, s in finite))
-    return {text: low - s - log_total for text, s in finite}
-
-
-def _name_like(paragraph: list[Token], i: int) -> bool:
-    """A capitalized word inside a sentence ("ông Hai", "tỉnh Thanh"): the evidence of a
-    name.  Not at the start of a paragraph or sentence, and not in an all-capital run."""
-    tok = paragraph[i]
-    text = tok.text
-    if not (text[:1].isupper() and text[1:2].islower()):
-        return False
-    j = i - 1
-    while j >= 0 and paragraph[j].kind in (Kind.SPACE, Kind.NEWLINE):
-        j -= 1
-    return j >= 0 and paragraph[j].text[-1] not in _SENTENCE_OPENERS
-
-
-def _isolated_caps(paragraph: list[Token], i: int) -> bool:
-    """An all-capital word of two letters or more between words that are not, on its
-    line ("vô địch CAN,", "hãng tin AP"): in the corpora 97.5% of such words that spell
-    a syllable are written as they are (MU, EU, CIA, AP: 15,880 against 402 with marks),
-    while a heading's words stand among capitals."""
-    text = paragraph[i].text
-    if len(text) < 2 or not text.isupper() or not text.isalpha():
-        return False
-    # The nearest tokens past the spaces (a line break or punctuation is no word).
-    sides = [neighbour(paragraph, i, -1), neighbour(paragraph, i, 1)]
-    words = [t for t in sides if t is not None and t.kind is Kind.WORD]
-    return bool(words) and not any(t.text.isupper() for t in words)
-
-
-def _continues(paragraph: list[Token], i: int, run_end: int) -> bool:
-    """Does token ``i`` go on the run that ends at ``run_end`` (adjacent, or one space
-    between)?"""
-    return run_end == i - 1 or (run_end == i - 2 and paragraph[i - 1].kind is Kind.SPACE)
-
-
-def _between_words(paragraph: list[Token], i: int) -> bool:
-    before, after = neighbour(paragraph, i, -1), neighbour(paragraph, i, 1)
-    return all(t is not None and t.kind is Kind.WORD and t.start != paragraph[i].start
-               for t in (before, after)) and paragraph[i - 1].kind is Kind.SPACE \
-        and i + 1 < len(paragraph) and paragraph[i + 1].kind is Kind.SPACE
-
-
-@lru_cache(maxsize=1)
-def _capitalized() -> dict[str, int]:
-    """Times each syllable is written capitalized inside a sentence in the corpora
-    (lexicons/capitalized.tsv; empty without the file)."""
-    from .data import lexicon_dir, read_counts
-
-    return read_counts(lexicon_dir() / "capitalized.tsv", missing_ok=True)
-
-
-def _name_shift(inventory: Inventory, mass: float) -> dict[str, float]:
-    """ln P(syllable | skeleton, capitalized inside a sentence) - ln P(syllable |
-    skeleton), the first smoothed toward the second with ``mass`` pseudo-counts
-    (lexicons/capitalized.tsv; a skeleton seldom capitalized barely moves)."""
-    caps = _capitalized()
-    if not caps:
-        return {}
-    out: dict[str, float] = {}
-    for group in inventory.by_skeleton.values():
-        total = sum(inventory.counts[s] for s in group)
-        capped = sum(caps.get(s, 0) for s in group)
-        if len(group) < 2 or not capped:
-            continue
-        for s in group:
-            p_all = inventory.counts[s] / total
-            p_cap = (caps.get(s, 0) + mass * p_all) / (capped + mass)
-            shift = math.log(p_cap / p_all)
-            if abs(shift) > 0.05:
-                out[s] = shift
-    return out
 
 
 @lru_cache(maxsize=1)

@@ -1,15 +1,19 @@
-"""Stage 2: lossless tokenization.
+"""Stage 2: lossless tokenization, and paragraphs of tokens.
 
 ``"".join(t.text for t in tokenize(s)) == s`` always holds.  Each token knows what it
-is, so later stages can leave numbers, codes, URLs and layout alone.
+is, so later stages can leave numbers, codes, URLs and layout alone.  ``paragraphs``
+cuts the tokens into the units the decoder reads as one sentence of context.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import NamedTuple
 
 import regex
+
+from .config import DEFAULT, RestoreConfig
 
 
 class Kind(str, Enum):
@@ -90,3 +94,55 @@ def neighbour(tokens: list[Token], i: int, step: int) -> Token | None:
     while 0 <= j < len(tokens) and tokens[j].kind is Kind.SPACE:
         j += step
     return tokens[j] if 0 <= j < len(tokens) else None
+
+
+class Para(NamedTuple):
+    """A paragraph's tokens and, once for every stage that counts them, its words."""
+
+    tokens: list[Token]
+    words: list[str]
+
+
+def paragraphs(tokens: list[Token], config: RestoreConfig = DEFAULT) -> Iterable[list[Token]]:
+    """Runs of tokens between blank lines or page breaks, at most ``config.paragraph_lines``
+    lines and
+    about ``config.paragraph_words`` words (cut after a sentence end when possible), so
+    the decoder's work and memory per paragraph stay bounded even for a megabyte without
+    a newline.  Each is decoded as one sentence of context."""
+    max_lines, max_words = config.paragraph_lines, config.paragraph_words
+    paragraph: list[Token] = []
+    append = paragraph.append
+    lines = words = 0
+    blank = True
+    newline, space, word = Kind.NEWLINE, Kind.SPACE, Kind.WORD  # locals: the hot loop
+    for tok in tokens:
+        kind = tok[0]
+        if kind is newline:
+            lines += 1
+            if blank or lines >= max_lines:
+                if paragraph:
+                    yield paragraph
+                paragraph, lines, words = [], 0, 0
+                append = paragraph.append
+            blank = True
+            continue
+        if kind is not space:
+            blank = False
+            if kind is word:
+                words += 1
+        elif "\f" in tok[1] and paragraph:  # a page break ends a paragraph
+            yield paragraph
+            paragraph, lines, words = [], 0, 0
+            append = paragraph.append
+        append(tok)
+        if words >= max_words and (tok[1] in ".;!?" or words >= 2 * max_words):
+            yield paragraph
+            paragraph, words = [], 0
+            append = paragraph.append
+    if paragraph:
+        yield paragraph
+
+
+def paras_of(tokens: list[Token], config: RestoreConfig) -> list[Para]:
+    word = Kind.WORD
+    return [Para(p, [t[1] for t in p if t[0] is word]) for p in paragraphs(tokens, config)]
