@@ -1,4 +1,4 @@
-"""What a word's shape and place on its line say about how to read it.
+"""Stage 3d: what a word's shape and place on its line say about how to read it.
 
 The candidates of a token (``candidates``) come from the token alone; these cues come
 from its surroundings and the corpora's habits, and the pipeline uses them to price the
@@ -111,6 +111,8 @@ def continues(paragraph: list[Token], i: int, run_end: int) -> bool:
 
 
 def between_words(paragraph: list[Token], i: int) -> bool:
+    """Does token ``i`` (a number, or a symbol OCR reads for a vowel) stand alone between
+    two words, a space on either side ("nhat 13 nhiing" = nhất là những)?"""
     before, after = neighbour(paragraph, i, -1), neighbour(paragraph, i, 1)
     return all(t is not None and t.kind is Kind.WORD and t.start != paragraph[i].start
                for t in (before, after)) and paragraph[i - 1].kind is Kind.SPACE \

@@ -1,4 +1,4 @@
-"""Stage 5: a second look at the whole document, once every paragraph is decoded.
+"""Stage 4b: a second look at the whole document, once every paragraph is decoded.
 
 Archive documents repeat their names, phrases and topic words, and a reading that is
 uncertain in one place is often clear in another.  Each pass here reads the decisions
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
 
 def consistent_names(paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
-                decs: list[list[Decision]], decoder: Decoder, confidence: bool,
-                config: RestoreConfig) -> list[list[Decision]]:
+                     decs: list[list[Decision]], decoder: Decoder, confidence: bool,
+                     config: RestoreConfig) -> list[list[Decision]]:
     """The decisions, with names read the same way throughout the document.
 
     A name (a capitalized word inside a sentence) that occurs several times shares
@@ -106,9 +106,8 @@ def consistent_names(paras: list[Para], part: list[tuple[list[Slot], list[Edit]]
     return _redo(part, decs, redo, bonus, decoder, confidence, config.redo_reach)
 
 
-def adapt(paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
-           decs: list[list[Decision]], decoder: Decoder, confidence: bool,
-           config: RestoreConfig) -> list[list[Decision]]:
+def adapt(part: list[tuple[list[Slot], list[Edit]]], decs: list[list[Decision]],
+          decoder: Decoder, confidence: bool, config: RestoreConfig) -> list[list[Decision]]:
     """The decisions, with the document's own OCR errors learnt: a word the restorer
     changed the same way, confidently, ``config.adapt_min`` times or more (a font
     Tesseract misreads: "tinh" read "tỉnh") gets that reading ``config.adapt_bonus``
@@ -147,8 +146,8 @@ def adapt(paras: list[Para], part: list[tuple[list[Slot], list[Edit]]],
 
 
 def document_pairs(part: list[tuple[list[Slot], list[Edit]]],
-                    decs: list[list[Decision]], decoder: Decoder, confidence: bool,
-                    config: RestoreConfig) -> list[list[Decision]]:
+                   decs: list[list[Decision]], decoder: Decoder, confidence: bool,
+                   config: RestoreConfig) -> list[list[Decision]]:
     """The decisions, with the word pairs the document reads ``config.pair_cache_min``
     times or more (a cache of its own bigrams): where a word was read otherwise, a
     reading that makes such a pair with a neighbour, more often than the word as read

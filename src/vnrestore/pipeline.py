@@ -231,7 +231,7 @@ class Restorer:
             found = self._document_words(part, found, decoder, confidence, weight,
                                          cfg.context_weight_for(garbled, region.params.lang))
             if self._is_vie_ocr(region.params):  # a word as read there is mostly right
-                found = adapt(region.paragraphs, part, found, decoder, confidence, cfg)
+                found = adapt(part, found, decoder, confidence, cfg)
             decisions += found
             prepared += part
         if not confidence:  # only the text is wanted: spans, not Edit objects
